@@ -1,1 +1,3 @@
-return 0;
+using Proxy;
+
+return await ProxyCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);

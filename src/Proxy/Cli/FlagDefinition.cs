@@ -1,0 +1,16 @@
+namespace Proxy.Cli;
+
+/// <summary>
+/// One command-line flag: its upstream name, the value placeholder shown in --help (null for a boolean),
+/// the default as printed, the help text, and how a value is applied to <see cref="ProxyOptions"/>
+/// (returning an error message, or null when the value is fine).
+/// </summary>
+public sealed record FlagDefinition(
+    string Name,
+    string? ValueName,
+    string DefaultText,
+    string Help,
+    Func<ProxyOptions, string, (ProxyOptions Options, string? Error)> Apply)
+{
+    public bool IsBoolean => ValueName is null;
+}

@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using System.Net;
+using k8s.Models;
+using Proxy.Core.Model;
+
+namespace Proxy.Reconciling;
+
+/// <summary>
+/// Merges the EndpointSlices of one Service into the endpoints of one of its ports, for one IP family,
+/// with upstream's rules: a slice port matches the service port by name and protocol (the EndpointSlice
+/// controller has already resolved named and numeric targetPorts into the slice port's number); an endpoint
+/// listed in several slices counts once; ready endpoints are used, and only when none is ready, the ones
+/// that are serving while terminating (upstream's terminating-endpoint fallback).
+/// </summary>
+internal static class EndpointResolver
+{
+    public static ImmutableArray<Endpoint> Resolve(
+        IReadOnlyList<V1EndpointSlice> slices,
+        string portName,
+        L4Protocol protocol,
+        IpFamily family,
+        NodeContext node,
+        ICollection<string> warnings)
+    {
+        var byAddress = new Dictionary<(IPAddress Address, int Port), Candidate>();
+        foreach (var slice in slices)
+        {
+            if (!IsFamily(slice, family) || FindPort(slice, portName, protocol) is not { } port)
+            {
+                continue;
+            }
+            foreach (var endpoint in slice.Endpoints ?? [])
+            {
+                // Upstream programs only the first address: the API documents the others as unused by consumers.
+                var text = endpoint.Addresses?.FirstOrDefault();
+                if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != family.ToAddressFamily())
+                {
+                    warnings.Add($"EndpointSlice {slice.Namespace()}/{slice.Name()}: endpoint address \"{text}\" is not an {family} address; endpoint skipped");
+                    continue;
+                }
+                var candidate = new Candidate(
+                    Ready: endpoint.Conditions?.Ready ?? true,
+                    Serving: endpoint.Conditions?.Serving ?? endpoint.Conditions?.Ready ?? true,
+                    Terminating: endpoint.Conditions?.Terminating ?? false,
+                    IsLocal: endpoint.NodeName is { } nodeName && nodeName == node.NodeName);
+                var key = (address, port);
+                byAddress[key] = byAddress.TryGetValue(key, out var seen) ? seen.Merge(candidate) : candidate;
+            }
+        }
+
+        var ready = byAddress.Where(e => e.Value.Ready).ToList();
+        var chosen = ready.Count > 0 ? ready : byAddress.Where(e => e.Value.Serving && e.Value.Terminating).ToList();
+        return [.. chosen.Select(e => new Endpoint(e.Key.Address, e.Key.Port, e.Value.IsLocal)).Order()];
+    }
+
+    private static bool IsFamily(V1EndpointSlice slice, IpFamily family) =>
+        slice.AddressType == (family == IpFamily.IPv4 ? KubernetesNames.AddressTypeIPv4 : KubernetesNames.AddressTypeIPv6);
+
+    private static int? FindPort(V1EndpointSlice slice, string portName, L4Protocol protocol)
+    {
+        foreach (var port in slice.Ports ?? [])
+        {
+            if ((port.Name ?? "") == portName
+                && L4ProtocolNames.TryParseKubernetes(port.Protocol, out var p) && p == protocol
+                && port.Port is >= 1 and <= 65535)
+            {
+                return port.Port;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>One endpoint as seen so far; a copy in another slice can only make it more usable.</summary>
+    private readonly record struct Candidate(bool Ready, bool Serving, bool Terminating, bool IsLocal)
+    {
+        public Candidate Merge(Candidate other) => new(
+            Ready || other.Ready,
+            Serving || other.Serving,
+            Terminating && other.Terminating,
+            IsLocal || other.IsLocal);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using Proxy.Cli;
+
+namespace Proxy.Tests.Cli;
+
+public class FlagsTests
+{
+    [Fact]
+    public void DefaultsAreUpstreams()
+    {
+        var (options, error) = Flags.Parse([]);
+
+        Assert.Null(error);
+        Assert.Equal(new ProxyOptions(), options);
+        Assert.Equal("iptables", options!.ProxyMode);
+        Assert.Equal(14, options.MasqueradeBit);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.MinSyncPeriod);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.SyncPeriod);
+    }
+
+    [Fact]
+    public void ValuesCanFollowTheFlagOrAnEqualsSign()
+    {
+        var (options, error) = Flags.Parse(["--manifests", "/m", "--cluster-cidr=10.244.0.0/16,fd00::/48", "--once", "--dry-run=true",
+            "--hostname-override", "node-1", "--iptables-sync-period=1m30s", "--min-sync-period", "500ms", "--masquerade-all", "--v=4", "--cleanup=false"]);
+
+        Assert.Null(error);
+        Assert.Equal("/m", options!.ManifestsDirectory);
+        Assert.Equal([IPNetwork.Parse("10.244.0.0/16"), IPNetwork.Parse("fd00::/48")], options.ClusterCidrs);
+        Assert.True(options.Once);
+        Assert.True(options.DryRun);
+        Assert.True(options.MasqueradeAll);
+        Assert.False(options.Cleanup);
+        Assert.Equal("node-1", options.HostnameOverride);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.SyncPeriod);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.MinSyncPeriod);
+        Assert.Equal(4, options.Verbosity);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--bogus" }, "unknown flag: --bogus (see --help)")]
+    [InlineData(new[] { "--bogus=1" }, "unknown flag: --bogus (see --help)")]
+    [InlineData(new[] { "stray" }, "unexpected argument \"stray\" (flags start with --; see --help)")]
+    [InlineData(new[] { "--manifests" }, "flag needs an argument: --manifests")]
+    [InlineData(new[] { "--proxy-mode", "userspace" }, "invalid value \"userspace\" for --proxy-mode: unsupported proxy mode \"userspace\" (supported: iptables)")]
+    [InlineData(new[] { "--cluster-cidr", "10.0.0.0/33" }, "invalid value \"10.0.0.0/33\" for --cluster-cidr: \"10.0.0.0/33\" is not a CIDR such as 10.244.0.0/16")]
+    [InlineData(new[] { "--cluster-cidr", "10.0.0.0/8,10.1.0.0/16" }, "invalid value \"10.0.0.0/8,10.1.0.0/16\" for --cluster-cidr: at most one CIDR per IP family")]
+    [InlineData(new[] { "--iptables-masquerade-bit", "32" }, "invalid value \"32\" for --iptables-masquerade-bit: \"32\" is not an integer in [0, 31]")]
+    [InlineData(new[] { "--iptables-sync-period", "0s" }, "invalid value \"0s\" for --iptables-sync-period: not a duration such as 1s, 500ms or 2m greater than 0")]
+    [InlineData(new[] { "--iptables-min-sync-period", "soon" }, "invalid value \"soon\" for --iptables-min-sync-period: not a duration such as 1s, 500ms or 2m")]
+    [InlineData(new[] { "--once=maybe" }, "invalid value \"maybe\" for --once: not a boolean (true or false)")]
+    public void BadInputIsOneLineNamingTheFlag(string[] args, string expected)
+    {
+        var (options, error) = Flags.Parse(args);
+
+        Assert.Null(options);
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void HelpListsEveryFlagWithItsDefault()
+    {
+        var help = Flags.HelpText();
+
+        foreach (var flag in Flags.All)
+        {
+            Assert.Contains($"--{flag.Name}", help);
+        }
+        Assert.Contains("(default iptables)", help);
+        Assert.Contains("(default 30s)", help);
+    }
+
+    [Theory]
+    [InlineData("1s", 1000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("250ms", 250)]
+    [InlineData("2h", 7_200_000)]
+    [InlineData("0", 0)]
+    public void DurationsParseLikeGo(string text, int milliseconds)
+    {
+        Assert.True(GoDuration.TryParse(text, out var duration));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1")]
+    [InlineData("s")]
+    [InlineData("1x")]
+    [InlineData("1s ")]
+    public void NotDurations(string text) => Assert.False(GoDuration.TryParse(text, out _));
+}
