@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using Proxy.Core.Backends;
+using Proxy.Core.Model;
+using Proxy.Reconciling;
+using Proxy.Sources;
+using Proxy.Syncing;
+
+namespace Proxy.Tests.Syncing;
+
+public sealed class ProxyDaemonTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("kps-daemon-").FullName;
+    private readonly Mock<IProxyBackend> backend = new(MockBehavior.Strict);
+    private readonly List<(IReadOnlyList<ProxyState> States, bool Full)> synced = [];
+
+    public ProxyDaemonTests()
+    {
+        backend.SetupGet(b => b.Mode).Returns("fake");
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
+            .ReturnsAsync(new SyncResult(true, 1, 1, 1));
+    }
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private ProxyDaemon Daemon() => new(new ManifestDirectory(dir), backend.Object, "node-1", ReconcileOptions.Default, TimeProvider.System, NullLogger<ProxyDaemon>.Instance);
+
+    private void Write(string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
+
+    private const string Web = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.96.0.10, ports: [{port: 80}]}\n";
+
+    [Fact]
+    public async Task ASyncHandsTheReconciledModelOfEveryFamilyToTheBackend()
+    {
+        Write("web.yaml", Web);
+
+        Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        var (states, full) = Assert.Single(synced);
+        Assert.True(full);
+        Assert.Equal([IpFamily.IPv4, IpFamily.IPv6], states.Select(s => s.Family));
+        Assert.Equal("default/web", Assert.Single(states[0].Services).Name.ToString());
+    }
+
+    [Fact]
+    public async Task AnIncompleteSourceIsNotSynced_SoTheRulesOfWhatCouldNotBeReadStay()
+    {
+        Write("web.yaml", Web);
+        Write("broken.yaml", "kind: [");
+
+        Assert.False(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
+        Assert.Empty(synced);
+    }
+
+    [Fact]
+    public async Task ABackendFailureIsReportedAsAFailedSync()
+    {
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new ProxySyncException("iptables-restore: line 7 failed"));
+        Write("web.yaml", Web);
+
+        Assert.False(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task WritingAManifestFileIsNoticed()
+    {
+        using var changed = new SemaphoreSlim(0);
+        using var watch = new ManifestDirectory(dir).Watch(() => changed.Release());
+
+        Write("web.yaml", Web);
+
+        Assert.True(await changed.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "no change notification within 10 s");
+    }
+}
