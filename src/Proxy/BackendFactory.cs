@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-
+using Proxy.Backends.Iptables;
 using Proxy.Cli;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
@@ -11,7 +11,7 @@ public static class BackendFactory
 {
     public static IProxyBackend Create(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory) => options.ProxyMode switch
     {
-        "iptables" => throw new NotImplementedException(),
+        "iptables" => new IptablesBackend(runner, new IptablesOptions { MasqueradeBit = options.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.ProxyMode, "unsupported proxy mode"),
     };
 }

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Iptables;
+
+/// <summary>
+/// Chain names, upstream-exact so that operators' scripts and habits keep working. Generated names are
+/// prefix + 16 characters of base32(sha256(...)): iptables chain names must be at most 28 characters, and the
+/// longest prefix, "KUBE-SVC-" / "KUBE-SEP-" (9), leaves room for it.
+/// </summary>
+public static class ChainNames
+{
+    public const string Services = "KUBE-SERVICES";
+    public const string NodePorts = "KUBE-NODEPORTS";
+    public const string Postrouting = "KUBE-POSTROUTING";
+    public const string MarkMasq = "KUBE-MARK-MASQ";
+    public const string ExternalServices = "KUBE-EXTERNAL-SERVICES";
+    public const string Forward = "KUBE-FORWARD";
+
+    public const string ServicePrefix = "KUBE-SVC-";
+    public const string ExternalPrefix = "KUBE-EXT-";
+    public const string EndpointPrefix = "KUBE-SEP-";
+
+    /// <summary>
+    /// Prefixes of generated chains that we (or upstream kube-proxy before us on this node) create:
+    /// any chain with one of them that the desired state lacks is stale and removed.
+    /// </summary>
+    public static readonly IReadOnlyList<string> GeneratedPrefixes = [ServicePrefix, ExternalPrefix, EndpointPrefix, "KUBE-FW-", "KUBE-SVL-", "KUBE-XLB-"];
+
+    public static string Service(ServicePortName name) => ServicePrefix + Hash(name.ToString() + name.Protocol.ToLower());
+
+    public static string External(ServicePortName name) => ExternalPrefix + Hash(name.ToString() + name.Protocol.ToLower());
+
+    public static string Endpoint(ServicePortName name, Endpoint endpoint) =>
+        EndpointPrefix + Hash(name.ToString() + name.Protocol.ToLower() + endpoint);
+
+    public static bool IsGenerated(string chain) => GeneratedPrefixes.Any(p => chain.StartsWith(p, StringComparison.Ordinal));
+
+    /// <summary>upstream's portProtoHash: first 16 characters of standard base32 of the SHA-256.</summary>
+    private static string Hash(string text)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
+        return Base32Prefix(digest[..10]);
+    }
+
+    /// <summary>RFC 4648 base32 of 10 bytes = exactly 16 characters, no padding.</summary>
+    private static string Base32Prefix(ReadOnlySpan<byte> bytes)
+    {
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var result = new StringBuilder(16);
+        int buffer = 0, bits = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                result.Append(Alphabet[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+        return result.ToString();
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Logging;
+using Proxy.Core.Backends;
+using Proxy.Core.Exec;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Iptables;
+
+/// <summary>
+/// iptables mode. Each sync of a family is one <c>iptables-restore --noflush</c> call (ip6tables-restore for
+/// IPv6) that applies fully or not at all; a full sync first reads the kernel with iptables-save to find
+/// stale chains and missing jumps. Remembers what it last applied per family: the next sync writes only the
+/// chains that changed, until a failure or a forced full sync.
+/// </summary>
+public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptions options, ILogger<IptablesBackend> logger) : IProxyBackend
+{
+    /// <summary>Wait up to 5 s for the xtables lock, as upstream, instead of failing when another writer holds it.</summary>
+    private const string WaitSeconds = "5";
+
+    private readonly Dictionary<IpFamily, RuleSet> applied = [];
+
+    public string Mode => "iptables";
+
+    public async Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
+    {
+        var fullSync = full || desired.Any(s => !applied.ContainsKey(s.Family));
+        try
+        {
+            return await SyncFamiliesAsync(desired, fullSync, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Whatever failed, the kernel may now differ from what we remember: the next sync must be full.
+            applied.Clear();
+            throw;
+        }
+    }
+
+    private async Task<SyncResult> SyncFamiliesAsync(IReadOnlyList<ProxyState> desired, bool fullSync, CancellationToken cancellationToken)
+    {
+        int servicePorts = 0, changed = 0, rules = 0;
+        foreach (var state in desired)
+        {
+            var tools = Tools.For(state.Family);
+            var rulesNow = IptablesRenderer.Render(state, options);
+            RestoreTransaction transaction;
+            int changedHere;
+            if (fullSync || !applied.TryGetValue(state.Family, out var previous))
+            {
+                KernelRules kernel;
+                try
+                {
+                    kernel = await ReadAsync(tools, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CommandNotFoundException) when (state.Services.Count == 0)
+                {
+                    // No ip6tables on an IPv4-only node: nothing to program in that family.
+                    LogFamilySkipped(logger, state.Family, tools.Save);
+                    continue;
+                }
+                catch (CommandNotFoundException e)
+                {
+                    throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e);
+                }
+                transaction = RestorePlanner.Full(rulesNow, kernel, out changedHere);
+            }
+            else
+            {
+                transaction = RestorePlanner.Partial(rulesNow, previous, out changedHere);
+            }
+
+            if (!transaction.IsEmpty)
+            {
+                await RestoreAsync(tools, transaction, cancellationToken).ConfigureAwait(false);
+            }
+            applied[state.Family] = rulesNow;
+            servicePorts += state.Services.Count;
+            changed += changedHere;
+            rules += transaction.RulesWritten;
+        }
+        return new SyncResult(fullSync, servicePorts, changed, rules);
+    }
+
+    public async Task CleanupAsync(CancellationToken cancellationToken)
+    {
+        applied.Clear();
+        foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
+        {
+            var tools = Tools.For(family);
+            KernelRules kernel;
+            try
+            {
+                kernel = await ReadAsync(tools, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CommandNotFoundException)
+            {
+                LogFamilySkipped(logger, family, tools.Save);
+                continue;
+            }
+            var transaction = RestorePlanner.Cleanup(kernel);
+            if (!transaction.IsEmpty)
+            {
+                await RestoreAsync(tools, transaction, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<KernelRules> ReadAsync(Tools tools, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var table in BaseChains.Tables)
+        {
+            var result = await runner.RunAsync(Command.Read(tools.Save, "-t", table), cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw new ProxySyncException($"{tools.Save} -t {table} exited {result.ExitCode}: {result.StandardError.Trim()}");
+            }
+            text.Append(result.StandardOutput);
+        }
+        return KernelRules.Parse(text.ToString());
+    }
+
+    private async Task RestoreAsync(Tools tools, RestoreTransaction transaction, CancellationToken cancellationToken)
+    {
+        var payload = transaction.ToString();
+        var command = Command.Write(tools.Restore, payload, "-w", WaitSeconds, "--noflush");
+        LogRestoring(logger, command.ToString(), transaction.RulesWritten);
+        var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload));
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command} with {Rules} rules")]
+    private static partial void LogRestoring(ILogger logger, string command, int rules);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Not programming {Family}: {Tool} is not installed and there is nothing to program")]
+    private static partial void LogFamilySkipped(ILogger logger, IpFamily family, string tool);
+
+    /// <summary>The save/restore executables of one family.</summary>
+    private sealed record Tools(string Save, string Restore)
+    {
+        public static Tools For(IpFamily family) =>
+            family == IpFamily.IPv4 ? new("iptables-save", "iptables-restore") : new("ip6tables-save", "ip6tables-restore");
+    }
+}

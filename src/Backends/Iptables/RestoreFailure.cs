@@ -1,0 +1,31 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Proxy.Core.Exec;
+
+namespace Proxy.Backends.Iptables;
+
+/// <summary>
+/// Turns a failed iptables-restore into one message an operator can act on: the tool's own error and,
+/// when it names a line ("line 12 failed"), that line of the payload.
+/// </summary>
+public static partial class RestoreFailure
+{
+    public static string Describe(Command command, CommandResult result, string payload)
+    {
+        var error = result.StandardError.Trim();
+        var message = $"{command.FileName} exited {result.ExitCode}: {(error.Length > 0 ? error : "(no error output)")}";
+        var match = LineNumber().Match(error);
+        if (match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var line))
+        {
+            var lines = payload.Split('\n');
+            if (line >= 1 && line <= lines.Length)
+            {
+                message += $"; payload line {line}: {lines[line - 1]}";
+            }
+        }
+        return message;
+    }
+
+    [GeneratedRegex(@"line (\d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex LineNumber();
+}

@@ -1,0 +1,106 @@
+namespace Proxy.Backends.Iptables;
+
+/// <summary>
+/// Pure: decides what one payload must contain. A full sync rewrites every chain we want, adds any missing
+/// jump rule and removes stale generated chains found in the kernel; a partial sync rewrites only the chains
+/// whose rules differ from the ones last applied. Cleanup removes everything we own and nothing else.
+/// </summary>
+public static class RestorePlanner
+{
+    /// <param name="changedServicePorts">Service ports with a chain written or removed.</param>
+    public static RestoreTransaction Full(RuleSet desired, KernelRules kernel, out int changedServicePorts)
+    {
+        var transaction = new RestoreTransaction();
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chain in desired.Chains)
+        {
+            Write(transaction, chain, owners);
+        }
+        // -I ... 1 puts each rule on top: insert the missing ones last-first so they end up in table order.
+        foreach (var (table, builtIn, rule) in BaseChains.Jumps.Reverse())
+        {
+            if (!kernel.HasRule(table, builtIn, rule))
+            {
+                transaction.InsertFirst(table, builtIn, rule);
+            }
+        }
+        foreach (var table in BaseChains.Tables)
+        {
+            foreach (var stale in kernel.Chains(table).Where(c => ChainNames.IsGenerated(c) && !desired.Contains(table, c)))
+            {
+                transaction.DeleteChain(table, stale);
+            }
+        }
+        changedServicePorts = owners.Count;
+        return transaction;
+    }
+
+    public static RestoreTransaction Partial(RuleSet desired, RuleSet previous, out int changedServicePorts)
+    {
+        var transaction = new RestoreTransaction();
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chain in desired.Chains.Where(c => previous.Find(c.Table, c.Chain) != c))
+        {
+            Write(transaction, chain, owners);
+        }
+        foreach (var gone in previous.Chains.Where(c => !desired.Contains(c.Table, c.Chain)))
+        {
+            transaction.DeleteChain(gone.Table, gone.Chain);
+            if (gone.Owner is not null)
+            {
+                owners.Add(gone.Owner);
+            }
+        }
+        changedServicePorts = owners.Count;
+        return transaction;
+    }
+
+    /// <summary>
+    /// Deletes every rule that jumps from a chain we do not own into one we own (our jumps from built-in chains,
+    /// and any left by upstream kube-proxy), then flushes and removes every chain we own.
+    /// </summary>
+    public static RestoreTransaction Cleanup(KernelRules kernel)
+    {
+        var transaction = new RestoreTransaction();
+        foreach (var table in BaseChains.Tables)
+        {
+            foreach (var (chain, rule) in kernel.Rules(table))
+            {
+                if (!BaseChains.IsOwned(table, chain) && JumpTarget(rule) is { } target && BaseChains.IsOwned(table, target))
+                {
+                    transaction.DeleteRule(table, chain, rule);
+                }
+            }
+            foreach (var chain in kernel.Chains(table).Where(c => BaseChains.IsOwned(table, c)))
+            {
+                transaction.DeleteChain(table, chain);
+            }
+        }
+        return transaction;
+    }
+
+    private static void Write(RestoreTransaction transaction, ChainRules chain, HashSet<string> owners)
+    {
+        transaction.Declare(chain.Table, chain.Chain);
+        foreach (var rule in chain.Rules)
+        {
+            transaction.Append(chain.Table, chain.Chain, rule);
+        }
+        if (chain.Owner is not null)
+        {
+            owners.Add(chain.Owner);
+        }
+    }
+
+    private static string? JumpTarget(string rule)
+    {
+        var at = rule.LastIndexOf("-j ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var rest = rule[(at + 3)..];
+        var end = rest.IndexOf(' ', StringComparison.Ordinal);
+        return end < 0 ? rest : rest[..end];
+    }
+}
