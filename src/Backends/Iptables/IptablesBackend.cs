@@ -22,10 +22,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
 
     public async Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
     {
-        var fullSync = full || desired.Any(s => !applied.ContainsKey(s.Family));
         try
         {
-            return await SyncFamiliesAsync(desired, fullSync, cancellationToken).ConfigureAwait(false);
+            return await SyncFamiliesAsync(desired, full, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -35,16 +34,17 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         }
     }
 
-    private async Task<SyncResult> SyncFamiliesAsync(IReadOnlyList<ProxyState> desired, bool fullSync, CancellationToken cancellationToken)
+    private async Task<SyncResult> SyncFamiliesAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
     {
         int servicePorts = 0, changed = 0, rules = 0;
+        var anyFull = full;
         foreach (var state in desired)
         {
             var tools = Tools.For(state.Family);
             var rulesNow = IptablesRenderer.Render(state, options);
             RestoreTransaction transaction;
             int changedHere;
-            if (fullSync || !applied.TryGetValue(state.Family, out var previous))
+            if (full || !applied.TryGetValue(state.Family, out var previous))
             {
                 KernelRules kernel;
                 try
@@ -62,6 +62,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
                     throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e);
                 }
                 transaction = RestorePlanner.Full(rulesNow, kernel, out changedHere);
+                anyFull = true;
             }
             else
             {
@@ -77,7 +78,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
             changed += changedHere;
             rules += transaction.RulesWritten;
         }
-        return new SyncResult(fullSync, servicePorts, changed, rules);
+        return new SyncResult(anyFull, servicePorts, changed, rules);
     }
 
     public async Task CleanupAsync(CancellationToken cancellationToken)

@@ -1,0 +1,174 @@
+using System.Text;
+using Proxy.Core.Exec;
+
+namespace Proxy.Backends.Iptables.Tests;
+
+/// <summary>
+/// A stateful fake of iptables-save / iptables-restore --noflush for one family: tables of chains of rules,
+/// restore applied per table at COMMIT or not at all (with iptables-restore's "line N failed" error), and
+/// save printing the current state. Records every restore payload for tests to assert on.
+/// </summary>
+internal sealed class FakeIptables : ICommandRunner
+{
+    private static readonly Dictionary<string, string[]> BuiltIns = new()
+    {
+        ["filter"] = ["INPUT", "FORWARD", "OUTPUT"],
+        ["nat"] = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+    };
+
+    private readonly Dictionary<string, Dictionary<string, List<string>>> tables = BuiltIns.ToDictionary(
+        t => t.Key, t => t.Value.ToDictionary(c => c, _ => new List<string>()));
+
+    public List<string> Payloads { get; } = [];
+
+    public List<Command> Commands { get; } = [];
+
+    /// <summary>When set, the next restore fails at its first line as if the kernel refused it.</summary>
+    public bool FailNextRestore { get; set; }
+
+    /// <summary>Seeds state as if these save lines had been restored (for foreign chains and rules).</summary>
+    public void Seed(string save)
+    {
+        var result = Restore(save);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(result.StandardError);
+        }
+        Payloads.Clear();
+    }
+
+    public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
+    {
+        Commands.Add(command);
+        return Task.FromResult(command.FileName switch
+        {
+            "iptables-save" => Save(command.Arguments[1]),
+            "iptables-restore" => Record(command.StandardInput ?? ""),
+            _ => throw new CommandNotFoundException(command.FileName),
+        });
+    }
+
+    public string Dump() => string.Concat(tables.Keys.Order(StringComparer.Ordinal).Select(t => Save(t).StandardOutput));
+
+    public IEnumerable<string> Chains(string table) => tables[table].Keys;
+
+    public IReadOnlyList<string> Rules(string table, string chain) => tables[table][chain];
+
+    private CommandResult Record(string payload)
+    {
+        Payloads.Add(payload);
+        if (FailNextRestore)
+        {
+            FailNextRestore = false;
+            return new CommandResult(1, "", "iptables-restore: line 2 failed\n");
+        }
+        return Restore(payload);
+    }
+
+    private CommandResult Save(string table)
+    {
+        var text = new StringBuilder($"*{table}\n");
+        foreach (var chain in tables[table].Keys)
+        {
+            text.Append($":{chain} {(BuiltIns[table].Contains(chain) ? "ACCEPT" : "-")} [0:0]\n");
+        }
+        foreach (var (chain, rules) in tables[table])
+        {
+            foreach (var rule in rules)
+            {
+                text.Append($"-A {chain} {rule}\n");
+            }
+        }
+        return CommandResult.Ok(text.Append("COMMIT\n").ToString());
+    }
+
+    private CommandResult Restore(string payload)
+    {
+        Dictionary<string, List<string>>? work = null;
+        string? table = null;
+        var lines = payload.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+            string? error = null;
+            if (line.StartsWith('*'))
+            {
+                table = line[1..];
+                work = tables[table].ToDictionary(kv => kv.Key, kv => new List<string>(kv.Value));
+            }
+            else if (work is null || table is null)
+            {
+                error = "no table";
+            }
+            else if (line == "COMMIT")
+            {
+                tables[table] = work;
+                work = null;
+            }
+            else if (line.StartsWith(':'))
+            {
+                var chain = line[1..line.IndexOf(' ', StringComparison.Ordinal)];
+                work[chain] = [];
+            }
+            else
+            {
+                error = Apply(work, line);
+            }
+            if (error is not null)
+            {
+                return new CommandResult(1, "", $"iptables-restore: line {i + 1} failed: {error}\n");
+            }
+        }
+        return CommandResult.Ok();
+    }
+
+    private static string? Apply(Dictionary<string, List<string>> work, string line)
+    {
+        var parts = line.Split(' ', 3);
+        var chain = parts[1];
+        if (!work.TryGetValue(chain, out var rules))
+        {
+            return $"no chain {chain}";
+        }
+        switch (parts[0])
+        {
+            case "-A":
+                return CheckTarget(work, parts[2]) ?? Do(() => rules.Add(parts[2]));
+            case "-I":
+                var rule = parts[2][(parts[2].IndexOf(' ', StringComparison.Ordinal) + 1)..];
+                return CheckTarget(work, rule) ?? Do(() => rules.Insert(0, rule));
+            case "-D":
+                return rules.Remove(parts[2]) ? null : "no such rule";
+            case "-X":
+                if (rules.Count > 0)
+                {
+                    return "chain not empty";
+                }
+                if (work.Values.Any(r => r.Any(x => x.EndsWith($"-j {chain}", StringComparison.Ordinal))))
+                {
+                    return "chain is referenced";
+                }
+                work.Remove(chain);
+                return null;
+            default:
+                return "unknown command";
+        }
+    }
+
+    private static string? CheckTarget(Dictionary<string, List<string>> work, string rule)
+    {
+        var at = rule.LastIndexOf("-j ", StringComparison.Ordinal);
+        var target = at < 0 ? "" : rule[(at + 3)..].Split(' ')[0];
+        return target.StartsWith("KUBE-", StringComparison.Ordinal) && !work.ContainsKey(target) ? $"no chain {target}" : null;
+    }
+
+    private static string? Do(Action action)
+    {
+        action();
+        return null;
+    }
+}
