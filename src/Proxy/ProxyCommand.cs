@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Proxy.Cli;
 using Proxy.Core.Exec;
+using k8s;
+using k8s.Exceptions;
 using Proxy.Exec;
+using Proxy.Kubernetes;
 using Proxy.Reconciling;
 using Proxy.Sources;
 using Proxy.Syncing;
@@ -33,10 +36,29 @@ public static partial class ProxyCommand
             await stdout.WriteAsync(Flags.HelpText()).ConfigureAwait(false);
             return ExitOk;
         }
+        if (options.ManifestsDirectory is not null && (options.Kubeconfig is not null || options.Master is not null))
+        {
+            await stderr.WriteLineAsync("kube-proxy-sharp: --manifests reads Services from files; it cannot be combined with --kubeconfig or --master").ConfigureAwait(false);
+            return ExitUsage;
+        }
+        KubernetesClientConfiguration? cluster = null;
         if (!options.Cleanup && options.ManifestsDirectory is null)
         {
-            await stderr.WriteLineAsync("kube-proxy-sharp: no source of Services: give --manifests DIR (see --help)").ConfigureAwait(false);
-            return ExitUsage;
+            try
+            {
+                cluster = KubernetesConnection.Configure(options.Kubeconfig, options.Master);
+            }
+            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"kube-proxy-sharp: cannot use --kubeconfig {options.Kubeconfig}: {e.Message}").ConfigureAwait(false);
+                return ExitUsage;
+            }
+            if (cluster is null)
+            {
+                await stderr.WriteLineAsync("kube-proxy-sharp: no cluster to read Services from: give --kubeconfig PATH or --master URL, run in a pod "
+                    + "(in-cluster service account), or read manifests offline with --manifests DIR").ConfigureAwait(false);
+                return ExitUsage;
+            }
         }
 
         using var loggerFactory = CreateLoggerFactory(options.Verbosity);
@@ -64,19 +86,20 @@ public static partial class ProxyCommand
         }
 
         var nodeName = options.HostnameOverride is { Length: > 0 } name ? name : Environment.MachineName.ToLowerInvariant();
-        var source = new ManifestDirectory(options.ManifestsDirectory!);
+        var tracker = new ChangeTracker();
+        using var client = cluster is null ? null : new k8s.Kubernetes(cluster);
+        IClusterSource source = client is null
+            ? new ManifestDirectory(options.ManifestsDirectory!)
+            : KubernetesSource.Create(client, nodeName, tracker, TimeProvider.System, loggerFactory);
+        using var disposeSource = source as IDisposable;
         var daemon = new ProxyDaemon(
             source,
+            tracker,
             backend,
             nodeName,
             new ReconcileOptions(options.MasqueradeAll, options.ClusterCidrs),
             TimeProvider.System,
             loggerFactory.CreateLogger<ProxyDaemon>());
-
-        if (options.Once)
-        {
-            return await daemon.SyncAsync(full: true, cancellationToken).ConfigureAwait(false) ? ExitOk : ExitFailed;
-        }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // SIGTERM (kubelet stopping the pod) and SIGINT end the loop and leave the rules as they are:
@@ -84,9 +107,22 @@ public static partial class ProxyCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         var runnerLoop = new SyncRunner(daemon.SyncAsync, options.MinSyncPeriod, options.SyncPeriod, options.SyncPeriod, TimeProvider.System);
-        using var watch = Directory.Exists(source.Path) ? source.Watch(runnerLoop.Request) : null;
-        LogStarted(logger, backend.Mode, nodeName, source.Path);
-        await runnerLoop.RunAsync(stop.Token).ConfigureAwait(false);
+        source.Changed += runnerLoop.Request;
+        LogStarted(logger, backend.Mode, nodeName, source.Description);
+        try
+        {
+            // Nothing is synced, and so nothing flushed, before the source has a complete first view.
+            await source.StartAsync(stop.Token).ConfigureAwait(false);
+            if (options.Once)
+            {
+                return await daemon.SyncAsync(full: true, stop.Token).ConfigureAwait(false) ? ExitOk : ExitFailed;
+            }
+            await runnerLoop.RunAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // SIGTERM while waiting for the first view: nothing was changed.
+        }
         LogStopped(logger);
         return ExitOk;
 
@@ -114,8 +150,8 @@ public static partial class ProxyCommand
         });
     });
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Started in {Mode} mode as node {NodeName}, reading manifests from {Directory}")]
-    private static partial void LogStarted(ILogger logger, string mode, string nodeName, string directory);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Started in {Mode} mode as node {NodeName}, reading from {Source}")]
+    private static partial void LogStarted(ILogger logger, string mode, string nodeName, string source);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Stopped; the rules stay in place")]
     private static partial void LogStopped(ILogger logger);

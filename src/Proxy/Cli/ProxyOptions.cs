@@ -10,6 +10,10 @@ public sealed record ProxyOptions
 
     public string? ManifestsDirectory { get; init; }
 
+    public string? Kubeconfig { get; init; }
+
+    public string? Master { get; init; }
+
     public string? HostnameOverride { get; init; }
 
     public ImmutableArray<IPNetwork> ClusterCidrs { get; init; } = [];

@@ -8,21 +8,41 @@ namespace Proxy.Sources;
 /// Remembers the last good content of each file, so a file broken by an edit keeps its services programmed
 /// (and its error reported) until it is fixed.
 /// </summary>
-public sealed class ManifestDirectory
+public sealed class ManifestDirectory : IClusterSource, IDisposable
 {
     private static readonly string[] Patterns = ["*.yaml", "*.yml"];
 
     private readonly Dictionary<string, ManifestFile> lastGood = new(StringComparer.Ordinal);
 
+    private IDisposable? watcher;
+
     public ManifestDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
 
     public string Path { get; }
 
-    public ManifestSnapshot Reload()
+    public string Description => Path;
+
+    public event Action? Changed;
+
+    /// <summary>Starts watching the directory; files are read at each <see cref="Read"/>.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (watcher is null && Directory.Exists(Path))
+        {
+            watcher = Watch(() => Changed?.Invoke());
+        }
+        return Task.CompletedTask;
+    }
+
+    public SourceSnapshot Read() => Reload();
+
+    public void Dispose() => watcher?.Dispose();
+
+    public SourceSnapshot Reload()
     {
         if (!Directory.Exists(Path))
         {
-            return new ManifestSnapshot(ClusterObjects.Empty, [$"{Path}: manifests directory does not exist"], Complete: false);
+            return new SourceSnapshot(ClusterObjects.Empty, [$"{Path}: manifests directory does not exist"], Complete: false);
         }
         var files = Patterns.SelectMany(p => Directory.EnumerateFiles(Path, p)).Order(StringComparer.Ordinal).ToList();
         var errors = ImmutableArray.CreateBuilder<string>();
@@ -55,7 +75,7 @@ public sealed class ManifestDirectory
             [.. used.SelectMany(f => f.Services)],
             [.. used.SelectMany(f => f.EndpointSlices)],
             [.. used.SelectMany(f => f.Nodes)]);
-        return new ManifestSnapshot(objects, errors.ToImmutable(), complete);
+        return new SourceSnapshot(objects, errors.ToImmutable(), complete);
     }
 
     /// <summary>Calls <paramref name="changed"/> whenever a manifest file is written, created, renamed or deleted.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Proxy.Core.Backends;
+using Proxy.Kubernetes;
 using Proxy.Reconciling;
 using Proxy.Sources;
 
@@ -11,7 +12,8 @@ namespace Proxy.Syncing;
 /// Never syncs a source that is known to be incomplete, so the rules of objects it could not read stay.
 /// </summary>
 public sealed partial class ProxyDaemon(
-    ManifestDirectory source,
+    IClusterSource source,
+    ChangeTracker tracker,
     IProxyBackend backend,
     string nodeName,
     ReconcileOptions options,
@@ -25,11 +27,22 @@ public sealed partial class ProxyDaemon(
     public async Task<bool> SyncAsync(bool full, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var snapshot = source.Reload();
+        var changes = tracker.Take();
+        var ok = await SyncSnapshotAsync(full, started, cancellationToken).ConfigureAwait(false);
+        if (!ok)
+        {
+            tracker.Restore(changes);
+        }
+        return ok;
+    }
+
+    private async Task<bool> SyncSnapshotAsync(bool full, long started, CancellationToken cancellationToken)
+    {
+        var snapshot = source.Read();
         reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, p));
         if (!snapshot.Complete)
         {
-            LogSourceIncomplete(logger, source.Path);
+            LogSourceIncomplete(logger, source.Description);
             return false;
         }
 
@@ -81,6 +94,6 @@ public sealed partial class ProxyDaemon(
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Skipped: {Problem}")]
     private static partial void LogObjectSkipped(ILogger logger, string problem);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Not syncing: a manifest in {Directory} cannot be read and has no earlier good version; the current rules stay until it is fixed")]
-    private static partial void LogSourceIncomplete(ILogger logger, string directory);
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Not syncing: part of {Source} is not known yet or cannot be read; the current rules stay until it is")]
+    private static partial void LogSourceIncomplete(ILogger logger, string source);
 }
