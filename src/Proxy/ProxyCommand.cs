@@ -48,7 +48,7 @@ public static partial class ProxyCommand
             {
                 cluster = KubernetesConnection.Configure(options.Kubeconfig, options.Master);
             }
-            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
             {
                 await stderr.WriteLineAsync($"kube-proxy-sharp: cannot use --kubeconfig {options.Kubeconfig}: {e.Message}").ConfigureAwait(false);
                 return ExitUsage;
