@@ -105,6 +105,23 @@ public sealed class Topology : IAsyncDisposable
     public Task<Shell.Result> ProxyAsync(params string[] arguments) =>
         Shell.RunAsync("ip", ["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments], TimeSpan.FromSeconds(60));
 
+    /// <summary>Starts kube-proxy-sharp as a daemon in the node namespace; the caller stops it (its pid is the proxy's: ip netns exec execs it).</summary>
+    public System.Diagnostics.Process StartProxy(params string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in (string[])["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments])
+        {
+            info.ArgumentList.Add(argument);
+        }
+        var process = System.Diagnostics.Process.Start(info)!;
+        // Drain its logs so a chatty daemon never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>Runs a command inside the node namespace and returns its stdout (fails the test on error).</summary>
     public Task<string> InNodeAsync(params string[] command) => Shell.CheckedAsync("ip", ["netns", "exec", Node, .. command]);
 
