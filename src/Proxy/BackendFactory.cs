@@ -9,6 +9,9 @@ namespace Proxy;
 /// <summary>The one place that maps --proxy-mode to a backend.</summary>
 public static class BackendFactory
 {
+    /// <summary>The --proxy-mode values that have a backend.</summary>
+    public static readonly IReadOnlyList<string> Modes = ["iptables"];
+
     public static IProxyBackend Create(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory) => options.ProxyMode switch
     {
         "iptables" => new IptablesBackend(runner, new IptablesOptions { MasqueradeBit = options.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),

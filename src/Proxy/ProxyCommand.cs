@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Proxy.Cli;
+using Proxy.Configuration;
 using Proxy.Core.Exec;
 using k8s;
 using k8s.Exceptions;
@@ -34,6 +35,11 @@ public static partial class ProxyCommand
         if (options.Help)
         {
             await stdout.WriteAsync(Flags.HelpText()).ConfigureAwait(false);
+            return ExitOk;
+        }
+        if (options.WriteConfigTo is { } output)
+        {
+            await File.WriteAllTextAsync(output, ConfigurationWriter.Write(options.Config), cancellationToken).ConfigureAwait(false);
             return ExitOk;
         }
         if (options.ManifestsDirectory is not null && (options.Kubeconfig is not null || options.Master is not null))

@@ -10,7 +10,7 @@ public sealed record FlagDefinition(
     string? ValueName,
     string DefaultText,
     string Help,
-    Func<ProxyOptions, string, (ProxyOptions Options, string? Error)> Apply)
+    Func<ProxyOptions, string, string?> Apply)
 {
     public bool IsBoolean => ValueName is null;
 }

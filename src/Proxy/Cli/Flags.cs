@@ -1,48 +1,49 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
+using Proxy.Configuration;
 
 namespace Proxy.Cli;
 
 /// <summary>
-/// The flag table (upstream kube-proxy names, plus --manifests, --dry-run and --once of our own) and the
-/// parser. Accepts <c>--flag value</c>, <c>--flag=value</c>, and for booleans <c>--flag</c> or <c>--flag=false</c>.
+/// The flag table (upstream kube-proxy names, plus --manifests, --dry-run and --once of our own) and the parser.
+/// Accepts <c>--flag value</c>, <c>--flag=value</c>, and for booleans <c>--flag</c> or <c>--flag=false</c>.
+/// With --config, the file is read first and the flags given override it, as upstream.
 /// </summary>
 public static class Flags
 {
     public static ImmutableArray<FlagDefinition> All { get; } =
     [
-        new("proxy-mode", "MODE", "iptables", "Which proxy mode to use: iptables (nftables and ipvs are not built yet).",
-            (o, v) => v == "iptables" ? (o with { ProxyMode = v }, null) : (o, $"unsupported proxy mode \"{v}\" (supported: iptables)")),
-        new("manifests", "DIR", "", "Read Services and EndpointSlices from the *.yaml/*.yml files in DIR instead of a cluster, and resync when they change.",
-            (o, v) => v.Length > 0 ? (o with { ManifestsDirectory = v }, null) : (o, "needs a directory")),
-        new("kubeconfig", "PATH", "", "Path to a kubeconfig file for the API server (default: in-cluster config when running in a pod).",
-            (o, v) => v.Length > 0 ? (o with { Kubeconfig = v }, null) : (o, "needs a path")),
+        new("config", "FILE", "", "A KubeProxyConfiguration file; flags given on the command line override it.", (o, v) => Set(v, () => o.ConfigFile = v)),
+        new("write-config-to", "FILE", "", "Write the effective configuration (file + flags + defaults) to FILE and exit.", (o, v) => Set(v, () => o.WriteConfigTo = v)),
+        new("proxy-mode", "MODE", "iptables", $"Which proxy mode to use: {string.Join(", ", BackendFactory.Modes)}.",
+            (o, v) => BackendFactory.Modes.Contains(v) ? Do(() => o.Config.Mode = v) : $"unsupported proxy mode \"{v}\" (supported: {string.Join(", ", BackendFactory.Modes)})"),
+        new("manifests", "DIR", "", "Read Services and EndpointSlices from the *.yaml/*.yml files in DIR instead of a cluster, and resync when they change.", (o, v) => Set(v, () => o.ManifestsDirectory = v)),
+        new("kubeconfig", "PATH", "", "Path to a kubeconfig file for the API server (default: in-cluster config when running in a pod).", (o, v) => Set(v, () => o.Config.ClientConnection.Kubeconfig = v)),
         new("master", "URL", "", "The address of the API server (overrides the one in --kubeconfig).",
-            (o, v) => Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? (o with { Master = v }, null) : (o, "not an http(s) URL")),
-        new("hostname-override", "NAME", "", "The name of this node, which decides which endpoints are local (default: the host name).",
-            (o, v) => (o with { HostnameOverride = v }, null)),
+            (o, v) => Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? Do(() => o.Master = v) : "not an http(s) URL"),
+        new("hostname-override", "NAME", "", "The name of this node, which decides which endpoints are local (default: the host name).", (o, v) => Do(() => o.Config.HostnameOverride = v)),
         new("cluster-cidr", "CIDRS", "", "The pod CIDR(s) of the cluster, comma-separated, at most one per IP family. Traffic to a cluster IP from outside them is masqueraded.",
-            ParseCidrs),
+            (o, v) => ConfigurationValidator.ClusterCidrError(v) ?? Do(() => o.Config.ClusterCIDR = v)),
         new("masquerade-all", null, "false", "Masquerade all traffic sent to service cluster IPs.",
-            (o, v) => ParseBool(v) is { } b ? (o with { MasqueradeAll = b }, null) : (o, BoolError(v))),
+            (o, v) => Bool(v, b => { o.Config.Iptables.MasqueradeAll = b; o.Config.Nftables.MasqueradeAll = b; })),
         new("iptables-masquerade-bit", "BIT", "14", "The bit of the fwmark space that marks packets needing SNAT, in [0, 31].",
             (o, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var bit) && bit <= 31
-                ? (o with { MasqueradeBit = bit }, null) : (o, $"\"{v}\" is not an integer in [0, 31]")),
+                ? Do(() => o.Config.Iptables.MasqueradeBit = bit) : $"\"{v}\" is not an integer in [0, 31]"),
         new("iptables-min-sync-period", "DURATION", "1s", "The shortest time between two syncs: events within it are coalesced (e.g. 1s, 500ms, 2m).",
-            (o, v) => GoDuration.TryParse(v, out var d) ? (o with { MinSyncPeriod = d }, null) : (o, DurationError(v))),
+            (o, v) => GoDuration.TryParse(v, out var d) ? Do(() => o.Config.Iptables.MinSyncPeriod = d) : DurationError),
         new("iptables-sync-period", "DURATION", "30s", "The longest time between two syncs: rules are rewritten at least this often. Must be greater than 0.",
-            (o, v) => GoDuration.TryParse(v, out var d) && d > TimeSpan.Zero ? (o with { SyncPeriod = d }, null) : (o, DurationError(v) + " greater than 0")),
-        new("cleanup", null, "false", "Remove every rule and chain this proxy owns, then exit.",
-            (o, v) => ParseBool(v) is { } b ? (o with { Cleanup = b }, null) : (o, BoolError(v))),
-        new("dry-run", null, "false", "Print the exact rules payload that would be applied to stdout and change nothing.",
-            (o, v) => ParseBool(v) is { } b ? (o with { DryRun = b }, null) : (o, BoolError(v))),
-        new("once", null, "false", "Sync once, then exit 0 (or non-zero with the error).",
-            (o, v) => ParseBool(v) is { } b ? (o with { Once = b }, null) : (o, BoolError(v))),
+            (o, v) => GoDuration.TryParse(v, out var d) && d > TimeSpan.Zero ? Do(() => o.Config.Iptables.SyncPeriod = d) : DurationError + " greater than 0"),
+        new("healthz-bind-address", "IP:PORT", "0.0.0.0:10256", "Where /healthz and /livez are served (empty: not served).", (o, v) => HostPort(v, () => o.Config.HealthzBindAddress = v)),
+        new("metrics-bind-address", "IP:PORT", "127.0.0.1:10249", "Where /metrics, /proxyMode and /configz are served (empty: not served; 0.0.0.0:10249 exposes them).",
+            (o, v) => HostPort(v, () => o.Config.MetricsBindAddress = v)),
+        new("cleanup", null, "false", "Remove every rule and chain this proxy owns, then exit.", (o, v) => Bool(v, b => o.Cleanup = b)),
+        new("dry-run", null, "false", "Print the exact rules payload that would be applied to stdout and change nothing.", (o, v) => Bool(v, b => o.DryRun = b)),
+        new("once", null, "false", "Sync once, then exit 0 (or non-zero with the error).", (o, v) => Bool(v, b => o.Once = b)),
+        new("logging-format", "FORMAT", "text", "Log format: text or json.", (o, v) => v is "text" or "json" ? Do(() => o.Config.Logging.Format = v) : "not text or json"),
         new("v", "LEVEL", "0", "Log verbosity: 0 information, 2 and up debug, 5 and up trace.",
-            (o, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? (o with { Verbosity = n }, null) : (o, $"\"{v}\" is not a non-negative integer")),
-        new("help", null, "false", "Print this help and exit.",
-            (o, v) => ParseBool(v) is { } b ? (o with { Help = b }, null) : (o, BoolError(v))),
+            (o, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? Do(() => o.Config.Logging.Verbosity = n) : $"\"{v}\" is not a non-negative integer"),
+        new("help", null, "false", "Print this help and exit.", (o, v) => Bool(v, b => o.Help = b)),
     ];
 
     /// <summary>Alternative spellings: newer upstream names and the usual short forms.</summary>
@@ -50,19 +51,80 @@ public static class Flags
     {
         ["min-sync-period"] = "iptables-min-sync-period",
         ["sync-period"] = "iptables-sync-period",
+        ["log-format"] = "logging-format",
         ["h"] = "help",
     }.ToImmutableDictionary();
 
-    /// <summary>Parses <paramref name="args"/>; on failure returns a one-line reason naming the flag.</summary>
+    private const string DurationError = "not a duration such as 1s, 500ms or 2m";
+
+    /// <summary>Parses <paramref name="args"/>; on failure returns the reason (one line for a flag, one line per problem in a --config file).</summary>
     public static (ProxyOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
+        var parsed = Tokenize(args, out var error);
+        if (parsed is null)
+        {
+            return (null, error);
+        }
         var options = new ProxyOptions();
+        var configFlags = parsed.Where(p => p.Flag.Name == "config").ToList();
+        if (configFlags.Count > 0)
+        {
+            var config = configFlags[^1];
+            string text;
+            try
+            {
+                text = File.ReadAllText(config.Value);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return (null, $"cannot read --config {config.Value}: {e.Message}");
+            }
+            var (loaded, errors) = ConfigurationReader.Read(config.Value, text);
+            if (loaded is null)
+            {
+                return (null, $"invalid configuration ({errors.Count} problems):\n  " + string.Join("\n  ", errors));
+            }
+            options.Config = loaded;
+        }
+        foreach (var (flag, value) in parsed)
+        {
+            if (flag.Apply(options, value) is { } problem)
+            {
+                return (null, $"invalid value \"{value}\" for --{flag.Name}: {problem}");
+            }
+        }
+        if (!BackendFactory.Modes.Contains(options.ProxyMode))
+        {
+            return (null, $"mode \"{options.ProxyMode}\" is not built yet (supported: {string.Join(", ", BackendFactory.Modes)})");
+        }
+        return (options, null);
+    }
+
+    /// <summary>The --help text: usage, then every flag with its default.</summary>
+    public static string HelpText()
+    {
+        var lines = new List<string> { "kube-proxy-sharp: a drop-in replacement for kube-proxy.", "", "Usage: kube-proxy-sharp [flags]", "", "Flags:" };
+        foreach (var flag in All)
+        {
+            var head = flag.IsBoolean ? $"  --{flag.Name}" : $"  --{flag.Name} {flag.ValueName}";
+            lines.Add($"{head,-40} {flag.Help} (default {(flag.DefaultText.Length == 0 ? "\"\"" : flag.DefaultText)})");
+        }
+        lines.Add("");
+        lines.Add("Also accepted: --min-sync-period, --sync-period (aliases of the --iptables-* ones), --log-format, -h.");
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>Splits the command line into (flag, value) pairs, in order; null with a one-line reason on a bad one.</summary>
+    private static List<(FlagDefinition Flag, string Value)>? Tokenize(IReadOnlyList<string> args, out string? error)
+    {
+        var result = new List<(FlagDefinition, string)>();
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             if (!arg.StartsWith('-') || arg is "-" or "--")
             {
-                return (null, $"unexpected argument \"{arg}\" (flags start with --; see --help)");
+                error = $"unexpected argument \"{arg}\" (flags start with --; see --help)";
+                return null;
             }
             var body = arg.TrimStart('-');
             string? value = null;
@@ -72,11 +134,11 @@ public static class Flags
                 value = body[(eq + 1)..];
                 body = body[..eq];
             }
-            var name = Aliases.GetValueOrDefault(body, body);
-            var flag = All.FirstOrDefault(f => f.Name == name);
+            var flag = All.FirstOrDefault(f => f.Name == Aliases.GetValueOrDefault(body, body));
             if (flag is null)
             {
-                return (null, $"unknown flag: {arg.Split('=')[0]} (see --help)");
+                error = $"unknown flag: {arg.Split('=')[0]} (see --help)";
+                return null;
             }
             if (value is null)
             {
@@ -90,66 +152,31 @@ public static class Flags
                 }
                 else
                 {
-                    return (null, $"flag needs an argument: --{flag.Name}");
+                    error = $"flag needs an argument: --{flag.Name}";
+                    return null;
                 }
             }
-            var (next, error) = flag.Apply(options, value);
-            if (error is not null)
-            {
-                return (null, $"invalid value \"{value}\" for --{flag.Name}: {error}");
-            }
-            options = next;
+            result.Add((flag, value));
         }
-        return (options, null);
+        error = null;
+        return result;
     }
 
-    /// <summary>The --help text: usage, then every flag with its default.</summary>
-    public static string HelpText()
+    private static string? Do(Action action)
     {
-        var lines = new List<string>
-        {
-            "kube-proxy-sharp: a drop-in replacement for kube-proxy.",
-            "",
-            "Usage: kube-proxy-sharp [flags]",
-            "",
-            "Flags:",
-        };
-        foreach (var flag in All)
-        {
-            var head = flag.IsBoolean ? $"  --{flag.Name}" : $"  --{flag.Name} {flag.ValueName}";
-            lines.Add($"{head,-40} {flag.Help} (default {(flag.DefaultText.Length == 0 ? "\"\"" : flag.DefaultText)})");
-        }
-        lines.Add("");
-        lines.Add("Also accepted: --min-sync-period, --sync-period (aliases of the --iptables-* ones), -h.");
-        return string.Join('\n', lines) + "\n";
+        action();
+        return null;
     }
 
-    private static bool? ParseBool(string value) => value switch
+    private static string? Set(string value, Action action) => value.Length > 0 ? Do(action) : "needs a value";
+
+    private static string? Bool(string value, Action<bool> set) => value switch
     {
-        "true" or "1" or "t" or "T" or "TRUE" or "True" => true,
-        "false" or "0" or "f" or "F" or "FALSE" or "False" => false,
-        _ => null,
+        "true" or "1" or "t" or "T" or "TRUE" or "True" => Do(() => set(true)),
+        "false" or "0" or "f" or "F" or "FALSE" or "False" => Do(() => set(false)),
+        _ => "not a boolean (true or false)",
     };
 
-    private static string BoolError(string value) => "not a boolean (true or false)";
-
-    private static string DurationError(string value) => "not a duration such as 1s, 500ms or 2m";
-
-    private static (ProxyOptions, string?) ParseCidrs(ProxyOptions options, string value)
-    {
-        var result = ImmutableArray.CreateBuilder<IPNetwork>();
-        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!IPNetwork.TryParse(part, out var network))
-            {
-                return (options, $"\"{part}\" is not a CIDR such as 10.244.0.0/16");
-            }
-            if (result.Any(n => n.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily))
-            {
-                return (options, "at most one CIDR per IP family");
-            }
-            result.Add(network);
-        }
-        return (options with { ClusterCidrs = result.ToImmutable() }, null);
-    }
+    private static string? HostPort(string value, Action set) =>
+        value.Length == 0 || (IPEndPoint.TryParse(value, out _) && value.Contains(':', StringComparison.Ordinal)) ? Do(set) : "not IP:PORT such as 0.0.0.0:10256";
 }

@@ -1,38 +1,61 @@
 using System.Collections.Immutable;
 using System.Net;
+using Proxy.Configuration;
 
 namespace Proxy.Cli;
 
-/// <summary>The daemon's effective settings after flags are parsed; defaults as upstream kube-proxy.</summary>
-public sealed record ProxyOptions
+/// <summary>
+/// Everything the command was told: the KubeProxyConfiguration (from --config, then overridden by flags, as
+/// upstream) plus the command-line-only switches. The derived properties are the one place that reads the
+/// configuration for the selected mode.
+/// </summary>
+public sealed class ProxyOptions
 {
-    public string ProxyMode { get; init; } = "iptables";
+    public KubeProxyConfiguration Config { get; set; } = new();
 
-    public string? ManifestsDirectory { get; init; }
+    public string? ConfigFile { get; set; }
 
-    public string? Kubeconfig { get; init; }
+    public string? WriteConfigTo { get; set; }
 
-    public string? Master { get; init; }
+    public string? ManifestsDirectory { get; set; }
 
-    public string? HostnameOverride { get; init; }
+    public string? Master { get; set; }
 
-    public ImmutableArray<IPNetwork> ClusterCidrs { get; init; } = [];
+    public bool Cleanup { get; set; }
 
-    public bool MasqueradeAll { get; init; }
+    public bool DryRun { get; set; }
 
-    public int MasqueradeBit { get; init; } = 14;
+    public bool Once { get; set; }
 
-    public TimeSpan MinSyncPeriod { get; init; } = TimeSpan.FromSeconds(1);
+    public bool Help { get; set; }
 
-    public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The mode in effect: an empty mode means iptables, as upstream on Linux.</summary>
+    public string ProxyMode => Config.Mode.Length == 0 ? "iptables" : Config.Mode;
 
-    public bool Cleanup { get; init; }
+    public string? Kubeconfig => Config.ClientConnection.Kubeconfig.Length == 0 ? null : Config.ClientConnection.Kubeconfig;
 
-    public bool DryRun { get; init; }
+    public string? HostnameOverride => Config.HostnameOverride.Length == 0 ? null : Config.HostnameOverride;
 
-    public bool Once { get; init; }
+    public ImmutableArray<IPNetwork> ClusterCidrs =>
+        [.. Config.ClusterCIDR.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
 
-    public int Verbosity { get; init; }
+    public bool MasqueradeAll => ProxyMode == "nftables" ? Config.Nftables.MasqueradeAll : Config.Iptables.MasqueradeAll;
 
-    public bool Help { get; init; }
+    public int MasqueradeBit => ProxyMode == "nftables" ? Config.Nftables.MasqueradeBit : Config.Iptables.MasqueradeBit;
+
+    public TimeSpan MinSyncPeriod => ProxyMode switch
+    {
+        "nftables" => Config.Nftables.MinSyncPeriod,
+        "ipvs" => Config.Ipvs.MinSyncPeriod,
+        _ => Config.Iptables.MinSyncPeriod,
+    };
+
+    public TimeSpan SyncPeriod => ProxyMode switch
+    {
+        "nftables" => Config.Nftables.SyncPeriod,
+        "ipvs" => Config.Ipvs.SyncPeriod,
+        _ => Config.Iptables.SyncPeriod,
+    };
+
+    public int Verbosity => Config.Logging.Verbosity;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Proxy.Cli;
+using Proxy.Configuration;
 
 namespace Proxy.Tests.Cli;
 
@@ -11,8 +12,12 @@ public class FlagsTests
         var (options, error) = Flags.Parse([]);
 
         Assert.Null(error);
-        Assert.Equal(new ProxyOptions(), options);
         Assert.Equal("iptables", options!.ProxyMode);
+        Assert.Equal("", options.Config.Mode);
+        Assert.Null(options.ManifestsDirectory);
+        Assert.Empty(options.ClusterCidrs);
+        Assert.Equal("0.0.0.0:10256", options.Config.HealthzBindAddress);
+        Assert.Equal("127.0.0.1:10249", options.Config.MetricsBindAddress);
         Assert.Equal(14, options.MasqueradeBit);
         Assert.Equal(TimeSpan.FromSeconds(1), options.MinSyncPeriod);
         Assert.Equal(TimeSpan.FromSeconds(30), options.SyncPeriod);

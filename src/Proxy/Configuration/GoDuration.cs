@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Proxy.Cli;
+namespace Proxy.Configuration;
 
 /// <summary>
 /// Parses durations the way upstream's flags (Go's time.ParseDuration) write them: a sequence of
