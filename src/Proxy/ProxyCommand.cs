@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -8,6 +9,8 @@ using k8s;
 using k8s.Exceptions;
 using Proxy.Exec;
 using Proxy.Kubernetes;
+using Proxy.Observability;
+using Prometheus;
 using Proxy.Reconciling;
 using Proxy.Sources;
 using Proxy.Syncing;
@@ -67,7 +70,7 @@ public static partial class ProxyCommand
             }
         }
 
-        using var loggerFactory = CreateLoggerFactory(options.Verbosity);
+        using var loggerFactory = CreateLoggerFactory(options.Verbosity, options.Config.Logging.Format);
         var logger = loggerFactory.CreateLogger("kube-proxy-sharp");
         ICommandRunner runner = new ProcessCommandRunner();
         if (options.DryRun)
@@ -98,14 +101,39 @@ public static partial class ProxyCommand
             ? new ManifestDirectory(options.ManifestsDirectory!)
             : KubernetesSource.Create(client, nodeName, tracker, TimeProvider.System, loggerFactory);
         using var disposeSource = source as IDisposable;
+        var metrics = new ProxyMetrics();
+        // upstream's health timeout: a queued change not synced within two sync periods means trouble.
+        var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
+        health.QueuedUpdate(); // the first sync is owed from the start
+
         var daemon = new ProxyDaemon(
             source,
             tracker,
             backend,
             nodeName,
             new ReconcileOptions(options.MasqueradeAll, options.ClusterCidrs),
+            metrics,
+            health,
             TimeProvider.System,
             loggerFactory.CreateLogger<ProxyDaemon>());
+        source.Changed += () =>
+        {
+            health.QueuedUpdate();
+            metrics.LastQueued.SetToTimeUtc(DateTimeOffset.UtcNow);
+        };
+        using var servers = new StatusServers();
+        if (!options.Once && !options.DryRun)
+        {
+            try
+            {
+                servers.Start(options, metrics, health, loggerFactory.CreateLogger<StatusServer>());
+            }
+            catch (HttpListenerException e)
+            {
+                LogCannotServe(logger, e.Message);
+                return ExitFailed;
+            }
+        }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // SIGTERM (kubelet stopping the pod) and SIGINT end the loop and leave the rules as they are:
@@ -139,7 +167,7 @@ public static partial class ProxyCommand
         }
     }
 
-    private static ILoggerFactory CreateLoggerFactory(int verbosity) => LoggerFactory.Create(builder =>
+    private static ILoggerFactory CreateLoggerFactory(int verbosity, string format) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(verbosity switch
         {
@@ -149,11 +177,18 @@ public static partial class ProxyCommand
         });
         // Logs go to stderr: stdout carries only what the user asked for (--dry-run payloads, --help).
         builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.AddSimpleConsole(o =>
+        if (format == "json")
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            builder.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+        else
+        {
+            builder.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
     });
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Started in {Mode} mode as node {NodeName}, reading from {Source}")]
@@ -164,6 +199,9 @@ public static partial class ProxyCommand
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Removed every {Mode} rule and chain this proxy owns")]
     private static partial void LogCleanedUp(ILogger logger, string mode);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Cannot serve the status endpoints: {Reason}")]
+    private static partial void LogCannotServe(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Cleanup failed: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string reason);

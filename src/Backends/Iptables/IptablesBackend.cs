@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
@@ -38,13 +39,15 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
     {
         int servicePorts = 0, changed = 0, rules = 0;
         var anyFull = full;
+        var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var state in desired)
         {
             var tools = Tools.For(state.Family);
             var rulesNow = IptablesRenderer.Render(state, options);
             RestoreTransaction transaction;
             int changedHere;
-            if (full || !applied.TryGetValue(state.Family, out var previous))
+            var familyFull = full || !applied.ContainsKey(state.Family);
+            if (familyFull || !applied.TryGetValue(state.Family, out var previous))
             {
                 KernelRules kernel;
                 try
@@ -71,14 +74,18 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
 
             if (!transaction.IsEmpty)
             {
-                await RestoreAsync(tools, transaction, cancellationToken).ConfigureAwait(false);
+                await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
             }
             applied[state.Family] = rulesNow;
+            foreach (var chain in rulesNow.Chains)
+            {
+                byTable[chain.Table] = byTable.GetValueOrDefault(chain.Table) + chain.Rules.Count;
+            }
             servicePorts += state.Services.Count;
             changed += changedHere;
             rules += transaction.RulesWritten;
         }
-        return new SyncResult(anyFull, servicePorts, changed, rules);
+        return new SyncResult(anyFull, servicePorts, changed, rules) { RulesByTable = byTable.ToImmutableDictionary() };
     }
 
     public async Task CleanupAsync(CancellationToken cancellationToken)
@@ -100,7 +107,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
             var transaction = RestorePlanner.Cleanup(kernel);
             if (!transaction.IsEmpty)
             {
-                await RestoreAsync(tools, transaction, cancellationToken).ConfigureAwait(false);
+                await RestoreAsync(tools, transaction, partial: false, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -120,7 +127,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         return KernelRules.Parse(text.ToString());
     }
 
-    private async Task RestoreAsync(Tools tools, RestoreTransaction transaction, CancellationToken cancellationToken)
+    private async Task RestoreAsync(Tools tools, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
     {
         var payload = transaction.ToString();
         var command = Command.Write(tools.Restore, payload, "-w", WaitSeconds, "--noflush");
@@ -128,7 +135,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload));
+            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
         }
     }
 

@@ -1,6 +1,9 @@
 namespace Proxy.Core.Backends;
 
-/// <summary>A sync failed and changed nothing (or nothing that the next full sync will not repair).</summary>
+/// <summary>
+/// A sync failed and changed nothing (or nothing that the next full sync will not repair). <see cref="PartialSync"/>
+/// tells whether it was a partial sync (upstream counts those failures separately).
+/// </summary>
 public sealed class ProxySyncException : Exception
 {
     public ProxySyncException(string message)
@@ -12,4 +15,6 @@ public sealed class ProxySyncException : Exception
         : base(message, inner)
     {
     }
+
+    public bool PartialSync { get; init; }
 }

@@ -10,6 +10,7 @@ public sealed class ChangeTracker
     private readonly Lock gate = new();
     private HashSet<string> services = new(StringComparer.Ordinal);
     private HashSet<string> endpoints = new(StringComparer.Ordinal);
+    private List<DateTimeOffset> triggers = [];
 
     public long ServiceChangesTotal { get; private set; }
 
@@ -46,33 +47,40 @@ public sealed class ChangeTracker
         }
     }
 
-    public void EndpointsChanged(string serviceKey)
+    /// <param name="triggerTime">The EndpointSlice's endpoints.kubernetes.io/last-change-trigger-time, when it has one.</param>
+    public void EndpointsChanged(string serviceKey, DateTimeOffset? triggerTime = null)
     {
         lock (gate)
         {
             endpoints.Add(serviceKey);
             EndpointChangesTotal++;
+            if (triggerTime is { } t)
+            {
+                triggers.Add(t);
+            }
         }
     }
 
     /// <summary>Called as a sync starts: what it will include. A failed sync gives them back with <see cref="Restore"/>.</summary>
-    public (IReadOnlySet<string> Services, IReadOnlySet<string> Endpoints) Take()
+    public PendingChanges Take()
     {
         lock (gate)
         {
-            var taken = (services, endpoints);
+            var taken = new PendingChanges(services, endpoints, triggers);
             services = new(StringComparer.Ordinal);
             endpoints = new(StringComparer.Ordinal);
+            triggers = [];
             return taken;
         }
     }
 
-    public void Restore((IReadOnlySet<string> Services, IReadOnlySet<string> Endpoints) taken)
+    public void Restore(PendingChanges taken)
     {
         lock (gate)
         {
             services.UnionWith(taken.Services);
             endpoints.UnionWith(taken.Endpoints);
+            triggers.AddRange(taken.TriggerTimes);
         }
     }
 }

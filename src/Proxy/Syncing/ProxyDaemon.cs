@@ -1,15 +1,18 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using Proxy.Core.Backends;
 using Proxy.Kubernetes;
+using Proxy.Observability;
 using Proxy.Reconciling;
 using Proxy.Sources;
 
 namespace Proxy.Syncing;
 
 /// <summary>
-/// One sync, end to end: read the source, reconcile for this node, hand the model to the backend.
-/// Never syncs a source that is known to be incomplete, so the rules of objects it could not read stay.
+/// One sync, end to end: read the source, reconcile for this node, hand the model to the backend, and record
+/// it in metrics and health. Never syncs a source that is known to be incomplete, so the rules of objects it
+/// could not read stay.
 /// </summary>
 public sealed partial class ProxyDaemon(
     IClusterSource source,
@@ -17,11 +20,17 @@ public sealed partial class ProxyDaemon(
     IProxyBackend backend,
     string nodeName,
     ReconcileOptions options,
+    ProxyMetrics metrics,
+    ProxierHealth health,
     TimeProvider time,
     ILogger<ProxyDaemon> logger)
 {
+    private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
+
     private HashSet<string> reportedErrors = new(StringComparer.Ordinal);
     private HashSet<string> reportedWarnings = new(StringComparer.Ordinal);
+    private long servicesCounted;
+    private long endpointsCounted;
 
     /// <summary>Runs one sync; returns false (after logging why) when it did not apply.</summary>
     public async Task<bool> SyncAsync(bool full, CancellationToken cancellationToken)
@@ -29,10 +38,19 @@ public sealed partial class ProxyDaemon(
         var started = time.GetTimestamp();
         var changes = tracker.Take();
         var ok = await SyncSnapshotAsync(full, started, cancellationToken).ConfigureAwait(false);
-        if (!ok)
+        if (ok)
+        {
+            var now = time.GetUtcNow();
+            foreach (var trigger in changes.TriggerTimes)
+            {
+                metrics.NetworkProgramming.Observe(Math.Max(0, (now - trigger).TotalSeconds));
+            }
+        }
+        else
         {
             tracker.Restore(changes);
         }
+        RecordChangeCounts();
         return ok;
     }
 
@@ -47,28 +65,67 @@ public sealed partial class ProxyDaemon(
         }
 
         var node = NodeFor(snapshot.Objects);
-        var result = Reconciler.Reconcile(snapshot.Objects, node, options);
+        var result = Reconciler.Reconcile(snapshot.Objects, node.Context, options);
         reportedWarnings = ReportNew(result.Warnings, reportedWarnings, p => LogObjectSkipped(logger, p));
+        health.SetNodeEligible(node.Eligible);
         try
         {
             var applied = await backend.SyncAsync(result.States, full, cancellationToken).ConfigureAwait(false);
-            LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten,
-                time.GetElapsedTime(started).TotalMilliseconds);
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            metrics.SyncDuration.Observe(seconds);
+            (applied.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration).Observe(seconds);
+            metrics.LastSync.SetToTimeUtc(time.GetUtcNow());
+            foreach (var (table, count) in applied.RulesByTable)
+            {
+                metrics.IptablesRules.WithLabels(table).Set(count);
+            }
+            health.Updated();
+            LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
             return true;
         }
         catch (ProxySyncException e)
         {
+            CountFailure(e);
             LogSyncFailed(logger, backend.Mode, e.Message);
             return false;
         }
     }
 
-    private NodeContext NodeFor(ClusterObjects objects)
+    private void CountFailure(ProxySyncException e)
+    {
+        switch (backend.Mode)
+        {
+            case "iptables":
+                metrics.IptablesRestoreFailures.Inc();
+                if (e.PartialSync)
+                {
+                    metrics.IptablesPartialRestoreFailures.Inc();
+                }
+                break;
+            case "nftables":
+                metrics.NftablesSyncFailures.Inc();
+                break;
+        }
+    }
+
+    private void RecordChangeCounts()
+    {
+        metrics.ServiceChangesPending.Set(tracker.ServiceChangesPending);
+        metrics.EndpointChangesPending.Set(tracker.EndpointChangesPending);
+        var services = tracker.ServiceChangesTotal;
+        var endpoints = tracker.EndpointChangesTotal;
+        metrics.ServiceChangesTotal.Inc(services - servicesCounted);
+        metrics.EndpointChangesTotal.Inc(endpoints - endpointsCounted);
+        (servicesCounted, endpointsCounted) = (services, endpoints);
+    }
+
+    /// <summary>This node's labels, and whether load balancers should still send it traffic (upstream's nodeEligible).</summary>
+    private (NodeContext Context, bool Eligible) NodeFor(ClusterObjects objects)
     {
         var node = objects.Nodes.FirstOrDefault(n => n.Metadata?.Name == nodeName);
-        return node?.Metadata?.Labels is { } labels
-            ? new NodeContext(nodeName, labels.ToImmutableDictionary())
-            : NodeContext.Named(nodeName);
+        var context = node?.Metadata?.Labels is { } labels ? new NodeContext(nodeName, labels.ToImmutableDictionary()) : NodeContext.Named(nodeName);
+        var leaving = node?.Metadata?.DeletionTimestamp is not null || node?.Spec?.Taints?.Any(t => t.Key == ToBeDeletedTaint) == true;
+        return (context, !leaving);
     }
 
     /// <summary>Logs each problem once while it lasts, instead of at every periodic sync; returns the ones current now.</summary>

@@ -3,6 +3,7 @@ using Moq;
 using Proxy.Core.Backends;
 using Proxy.Core.Model;
 using Proxy.Kubernetes;
+using Proxy.Observability;
 using Proxy.Reconciling;
 using Proxy.Sources;
 using Proxy.Syncing;
@@ -25,7 +26,7 @@ public sealed class ProxyDaemonTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private ProxyDaemon Daemon() => new(new ManifestDirectory(dir), new ChangeTracker(), backend.Object, "node-1", ReconcileOptions.Default, TimeProvider.System, NullLogger<ProxyDaemon>.Instance);
+    private ProxyDaemon Daemon() => new(new ManifestDirectory(dir), new ChangeTracker(), backend.Object, "node-1", ReconcileOptions.Default, new ProxyMetrics(), new ProxierHealth(TimeSpan.FromMinutes(1), TimeProvider.System), TimeProvider.System, NullLogger<ProxyDaemon>.Instance);
 
     private void Write(string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
 

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Proxy.Tests.Observability;
+
+/// <summary>
+/// The daemon as a process, scraped over real HTTP on loopback. Its iptables tools are stand-in scripts first on
+/// PATH (so nothing touches a kernel), and iptables-restore can be made to hang to stall syncs.
+/// </summary>
+public sealed class StatusEndpointsTests : IAsyncDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("kps-status-").FullName;
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly int metricsPort = FreePort();
+    private readonly int healthPort = FreePort();
+    private Process? daemon;
+
+    private string Manifests => Path.Combine(dir, "manifests");
+
+    private string BlockFile => Path.Combine(dir, "block");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (daemon is { HasExited: false })
+        {
+            daemon.Kill();
+            await daemon.WaitForExitAsync();
+        }
+        daemon?.Dispose();
+        http.Dispose();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private static string Service(string name, string ip) =>
+        $"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: default}}\nspec: {{clusterIP: {ip}, ports: [{{port: 80}}]}}\n";
+
+    private void StartDaemon()
+    {
+        var tools = Path.Combine(dir, "bin");
+        Directory.CreateDirectory(tools);
+        Directory.CreateDirectory(Manifests);
+        File.WriteAllText(Path.Combine(Manifests, "a.yaml"), Service("a", "10.96.0.1"));
+        foreach (var save in new[] { "iptables-save", "ip6tables-save" })
+        {
+            Script(Path.Combine(tools, save), "#!/bin/sh\nexit 0\n");
+        }
+        foreach (var restore in new[] { "iptables-restore", "ip6tables-restore" })
+        {
+            Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
+        }
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"))
+        {
+            ArgumentList =
+            {
+                "--manifests", Manifests, "--iptables-sync-period", "1s", "--iptables-min-sync-period", "100ms",
+                "--metrics-bind-address", $"127.0.0.1:{metricsPort}", "--healthz-bind-address", $"127.0.0.1:{healthPort}", "--hostname-override", "node-1",
+            },
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        info.Environment["PATH"] = tools + ":" + Environment.GetEnvironmentVariable("PATH");
+        daemon = Process.Start(info)!;
+        daemon.ErrorDataReceived += (_, _) => { };
+        daemon.OutputDataReceived += (_, _) => { };
+        daemon.BeginErrorReadLine();
+        daemon.BeginOutputReadLine();
+    }
+
+    private static void Script(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        else
+        {
+            Assert.Skip("the daemon runs on Linux only");
+        }
+    }
+
+    private async Task<(int Status, string Body)> GetAsync(int port, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"), TestContext.Current.CancellationToken);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+        catch (HttpRequestException)
+        {
+            return (0, "");
+        }
+    }
+
+    private async Task<(int Status, string Body)> EventuallyAsync(int port, string path, Func<int, string, bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        (int, string) last = (0, "");
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            last = await GetAsync(port, path);
+            if (condition(last.Item1, last.Item2))
+            {
+                return last;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Assert.Fail($"{path} never {what}; last: {last}");
+        return last;
+    }
+
+    private static double Sample(string metrics, string series) =>
+        metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
+
+    [Fact]
+    public async Task MetricsHaveUpstreamsNamesTypesAndLabels_AndSyncCountersMove()
+    {
+        StartDaemon();
+        var (status, metrics) = await EventuallyAsync(metricsPort, "/metrics", (s, m) => s == 200 && m.Contains("kubeproxy_sync_proxy_rules_duration_seconds_count 1", StringComparison.Ordinal), "showed the first sync");
+
+        Assert.Equal(200, status);
+        foreach (var (name, type) in new[]
+        {
+            ("kubeproxy_sync_proxy_rules_duration_seconds", "histogram"),
+            ("kubeproxy_sync_full_proxy_rules_duration_seconds", "histogram"),
+            ("kubeproxy_sync_partial_proxy_rules_duration_seconds", "histogram"),
+            ("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "gauge"),
+            ("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "gauge"),
+            ("kubeproxy_network_programming_duration_seconds", "histogram"),
+            ("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "gauge"),
+            ("kubeproxy_sync_proxy_rules_endpoint_changes_total", "counter"),
+            ("kubeproxy_sync_proxy_rules_service_changes_pending", "gauge"),
+            ("kubeproxy_sync_proxy_rules_service_changes_total", "counter"),
+            ("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "counter"),
+            ("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "counter"),
+            ("kubeproxy_sync_proxy_rules_iptables_total", "gauge"),
+            ("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "gauge"),
+        })
+        {
+            Assert.Contains($"# TYPE {name} {type}\n", metrics);
+        }
+        Assert.Contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\"}", metrics);
+        Assert.Contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"filter\"}", metrics);
+        Assert.Contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"}", metrics);
+        Assert.Contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.001\"}", metrics);
+        Assert.True(Sample(metrics, "kubeproxy_sync_proxy_rules_last_timestamp_seconds") > 1.7e9);
+        var syncs = Sample(metrics, "kubeproxy_sync_proxy_rules_duration_seconds_count");
+        Assert.True(syncs >= 1);
+
+        File.WriteAllText(Path.Combine(Manifests, "b.yaml"), Service("b", "10.96.0.2"));
+        await EventuallyAsync(metricsPort, "/metrics", (_, m) => Sample(m, "kubeproxy_sync_proxy_rules_duration_seconds_count") > syncs, "counted another sync");
+
+        Assert.Equal((200, "iptables"), await GetAsync(metricsPort, "/proxyMode"));
+        var configz = JsonNode.Parse((await GetAsync(metricsPort, "/configz")).Body)!;
+        Assert.Equal(14, configz["kubeproxy.config.k8s.io"]!["iptables"]!["masqueradeBit"]!.GetValue<int>());
+        Assert.Equal("1s", configz["kubeproxy.config.k8s.io"]!["iptables"]!["syncPeriod"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task HealthTurns503WhenSyncsStallAnd200WhenTheyResume()
+    {
+        StartDaemon();
+        var (_, healthy) = await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 200, "turned healthy");
+        var body = JsonNode.Parse(healthy)!;
+        Assert.True(body["nodeEligible"]!.GetValue<bool>());
+        Assert.NotNull(body["lastUpdated"]);
+        Assert.NotNull(body["currentTime"]);
+        var (liveStatus, live) = await GetAsync(healthPort, "/livez");
+        Assert.Equal(200, liveStatus);
+        Assert.Null(JsonNode.Parse(live)!["nodeEligible"]);
+
+        File.WriteAllText(BlockFile, "");
+        File.WriteAllText(Path.Combine(Manifests, "b.yaml"), Service("b", "10.96.0.2"));
+        await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 503, "turned 503 while iptables-restore hangs");
+        Assert.Equal(503, (await GetAsync(healthPort, "/livez")).Status);
+
+        File.Delete(BlockFile);
+        await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 200, "recovered");
+        var (_, metrics) = await GetAsync(metricsPort, "/metrics");
+        Assert.True(Sample(metrics, "kubeproxy_proxy_healthz_total{code=\"503\"}") >= 1);
+    }
+}
