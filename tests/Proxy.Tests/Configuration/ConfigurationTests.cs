@@ -16,16 +16,6 @@ public sealed class ConfigurationTests : IDisposable
         return path;
     }
 
-    private static string RepositoryFile(params string[] parts)
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !System.IO.File.Exists(Path.Combine(d.FullName, "Proxy.sln")))
-        {
-            d = d.Parent;
-        }
-        return Path.Combine([d!.FullName, .. parts]);
-    }
-
     [Fact]
     public void AnEmptyConfigurationHasUpstreamsDefaults()
     {
@@ -183,7 +173,7 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public async Task WriteConfigToWritesTheEffectiveConfigurationThatReadsBackTheSame()
     {
-        var example = RepositoryFile("deploy", "kube-proxy-config.yaml");
+        var example = RepositoryPaths.File("deploy", "kube-proxy-config.yaml");
         var written = Path.Combine(dir, "effective.yaml");
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
