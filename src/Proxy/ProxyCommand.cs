@@ -83,8 +83,12 @@ public static partial class ProxyCommand
         {
             try
             {
-                await backend.CleanupAsync(cancellationToken).ConfigureAwait(false);
-                LogCleanedUp(logger, backend.Mode);
+                // Every mode's leftovers, not just the selected one's: switching modes must leave nothing behind.
+                foreach (var owner in BackendFactory.CreateAll(options, runner, loggerFactory))
+                {
+                    await owner.CleanupAsync(cancellationToken).ConfigureAwait(false);
+                    LogCleanedUp(logger, owner.Mode);
+                }
                 return ExitOk;
             }
             catch (Exception e) when (e is Core.Backends.ProxySyncException or CommandNotFoundException)

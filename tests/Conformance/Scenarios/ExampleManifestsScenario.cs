@@ -27,7 +27,7 @@ public sealed class ExampleManifestsScenario
 
         await Sync.OnceAsync(topology, Path.Combine(RepositoryRoot(), "deploy", "examples"), mode);
 
-        var listing = await topology.InNodeAsync("iptables", "-t", "nat", "-L", "-n");
+        var listing = await new ModeInspector(topology, mode).ListingAsync();
         foreach (var service in new[] { "default/web:http", "default/shop", "kube-system/kube-dns:dns", "kube-system/kube-dns:dns-tcp" })
         {
             Assert.Contains(service, listing);

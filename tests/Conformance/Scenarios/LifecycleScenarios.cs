@@ -22,9 +22,16 @@ public sealed partial class LifecycleScenarios
         manifests.Write("web.yaml", Manifests.Service("web", "10.96.0.10", 80, 8080, ["10.244.1.2", "10.244.1.3", "10.244.1.4"]));
         manifests.Write("other.yaml", Manifests.Service("other", "10.96.0.11", 80, 8080, ["10.244.1.9"]));
         await Sync.OnceAsync(topology, manifests.Directory, mode);
-        var before = await topology.SaveAsync();
-        var removedEndpointChain = ChainJumpedToBy(before, "default/web:p -> 10.244.1.4:8080");
-        var deletedServiceChain = ChainJumpedToBy(before, "default/other:p cluster IP");
+        var inspector = new ModeInspector(topology, mode);
+        var before = await inspector.ListingAsync();
+        Assert.Contains("default/other", before);
+        // In iptables mode the removed endpoint and the deleted service own chains; in nftables mode, map elements.
+        var save = await topology.SaveAsync();
+        string[] gone = mode == "iptables"
+            ? [ChainJumpedToBy(save, "default/web:p -> 10.244.1.4:8080"), ChainJumpedToBy(save, "default/other:p cluster IP")]
+            : ["10.244.1.4 . 8080", "10.96.0.11 . tcp . 80"];
+        var dumpBefore = await inspector.DumpAsync();
+        Assert.All(gone, g => Assert.Contains(g, dumpBefore));
         Assert.Equal(ProbeOutcome.Answered, (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.11", 80)).Outcome);
 
         manifests.Write("web.yaml", Manifests.Service("web", "10.96.0.10", 80, 8080, ["10.244.1.2", "10.244.1.3"]));
@@ -35,9 +42,8 @@ public sealed partial class LifecycleScenarios
         Assert.True(results.All(r => r.Outcome == ProbeOutcome.Answered), Sync.Describe(results));
         Assert.Equal(["web1", "web2"], results.Select(r => r.Pod!).Distinct().Order(StringComparer.Ordinal));
         Assert.NotEqual(ProbeOutcome.Answered, (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.11", 80)).Outcome);
-        var after = await topology.SaveAsync();
-        Assert.DoesNotContain(removedEndpointChain, after);
-        Assert.DoesNotContain(deletedServiceChain, after);
+        var after = await inspector.DumpAsync();
+        Assert.All(gone, g => Assert.DoesNotContain(g, after));
         Assert.DoesNotContain("default/other", after);
     }
 
@@ -53,21 +59,24 @@ public sealed partial class LifecycleScenarios
         await topology.InNodeAsync("iptables", "-t", "filter", "-N", "FOREIGN-TEST");
         await topology.InNodeAsync("iptables", "-t", "filter", "-A", "FOREIGN-TEST", "-s", "198.51.100.8/32", "-j", "DROP");
         await topology.InNodeAsync("iptables", "-t", "filter", "-A", "FORWARD", "-s", "198.51.100.9/32", "-j", "FOREIGN-TEST");
-        var foreign = ForeignLines(await topology.SaveAsync());
-        Assert.Equal(6, foreign.Count);
+        await topology.InNodeAsync("nft", "add", "table", "ip", "foreign");
+        await topology.InNodeAsync("nft", "add", "chain", "ip", "foreign", "FOREIGN-NFT");
+        await topology.InNodeAsync("nft", "add", "rule", "ip", "foreign", "FOREIGN-NFT", "ip", "saddr", "198.51.100.10", "counter");
+        var inspector = new ModeInspector(topology, mode);
+        var foreign = ForeignLines(await inspector.DumpAsync());
+        Assert.Equal(6, foreign.Count(l => l.StartsWith(':') || l.StartsWith("-A", StringComparison.Ordinal)));
+        Assert.Equal(mode == "nftables", foreign.Any(l => l.Contains("table ip foreign", StringComparison.Ordinal)));
         manifests.Write("web.yaml", Manifests.Service("web", "10.96.0.10", 80, 8080, ["10.244.1.2"], nodePort: 30080));
         manifests.Write("pending.yaml", Manifests.Service("pending", "10.96.0.30", 80, 8080, []));
 
         await Sync.OnceAsync(topology, manifests.Directory, mode);
-        var synced = await topology.SaveAsync();
-        Assert.Contains("KUBE-SERVICES", synced);
-        Assert.Equal(foreign, ForeignLines(synced));
+        Assert.False(await inspector.NothingOursLeftAsync());
+        Assert.Equal(foreign, ForeignLines(await inspector.DumpAsync()));
 
         var cleanup = await topology.ProxyAsync("--cleanup", "--proxy-mode", mode);
         Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
-        var cleaned = await topology.SaveAsync();
-        Assert.DoesNotContain("KUBE-", cleaned);
-        Assert.Equal(foreign, ForeignLines(cleaned));
+        Assert.True(await inspector.NothingOursLeftAsync(), await inspector.DumpAsync());
+        Assert.Equal(foreign, ForeignLines(await inspector.DumpAsync()));
     }
 
     [Theory]
@@ -77,14 +86,15 @@ public sealed partial class LifecycleScenarios
         await using var topology = await Topology.CreateAsync();
         using var manifests = new Manifests();
         manifests.Write("web.yaml", Manifests.Service("web", "10.96.0.10", 80, 8080, ["10.244.1.2"]));
-        var before = WithoutComments(await topology.SaveAsync());
+        var inspector = new ModeInspector(topology, mode);
+        var before = await inspector.DumpAsync();
 
         var dryRun = await topology.ProxyAsync("--dry-run", "--once", "--manifests", manifests.Directory, "--proxy-mode", mode);
 
         Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
-        Assert.Contains("KUBE-SERVICES", dryRun.Stdout);
+        Assert.Contains(inspector.PayloadMarker, dryRun.Stdout);
         Assert.Contains("default/web:p", dryRun.Stdout);
-        Assert.Equal(before, WithoutComments(await topology.SaveAsync()));
+        Assert.Equal(before, await inspector.DumpAsync());
     }
 
     /// <summary>The chain that a rule with <paramref name="comment"/> jumps to, from iptables-save output.</summary>
@@ -95,12 +105,9 @@ public sealed partial class LifecycleScenarios
         return JumpTarget().Match(line).Groups[1].Value;
     }
 
-    /// <summary>Rule and chain lines of iptables-save that are not ours (no KUBE-, no counters or comments).</summary>
-    private static List<string> ForeignLines(string save) =>
-        [.. WithoutComments(save).Split('\n').Where(l => l.Contains("FOREIGN", StringComparison.Ordinal) || l.Contains("198.51.100.", StringComparison.Ordinal))];
-
-    /// <summary>iptables-save output without its timestamped "# Generated by" lines.</summary>
-    private static string WithoutComments(string save) => string.Join('\n', save.Split('\n').Where(l => !l.StartsWith('#')));
+    /// <summary>The lines of a dump that belong to the foreign chains, rules and table the test planted.</summary>
+    private static List<string> ForeignLines(string dump) =>
+        [.. dump.Split('\n').Where(l => l.Contains("FOREIGN", StringComparison.Ordinal) || l.Contains("198.51.100.", StringComparison.Ordinal) || l.Contains("table ip foreign", StringComparison.Ordinal))];
 
     [GeneratedRegex(@"-j (KUBE-[A-Z0-9-]+)")]
     private static partial Regex JumpTarget();

@@ -3,5 +3,5 @@ namespace Proxy.Conformance.Tests.Scenarios;
 /// <summary>The modes every scenario runs in: adding a mode is one line here.</summary>
 public static class ProxyModes
 {
-    public static TheoryData<string> All => ["iptables"];
+    public static TheoryData<string> All => ["iptables", "nftables"];
 }

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Logging;
+using Proxy.Core.Backends;
+using Proxy.Core.Exec;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Nftables;
+
+/// <summary>
+/// nftables mode: tables <c>ip kube-proxy</c> and <c>ip6 kube-proxy</c>, owned entirely by us, each sync one
+/// <c>nft -f -</c> transaction (atomic: it applies fully or changes nothing). Remembers what it last applied per
+/// family; after a full sync, changes are element-level until a failure or a forced full sync.
+/// </summary>
+public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptions options, ILogger<NftablesBackend> logger) : IProxyBackend
+{
+    private const string Nft = "nft";
+
+    private readonly Dictionary<IpFamily, NftRuleset> applied = [];
+
+    public string Mode => "nftables";
+
+    public async Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SyncFamiliesAsync(desired, full, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Whatever failed, the kernel may differ from what we remember: the next sync must be full.
+            applied.Clear();
+            throw;
+        }
+    }
+
+    public async Task CleanupAsync(CancellationToken cancellationToken)
+    {
+        applied.Clear();
+        var transaction = NftPlanner.Cleanup(["ip", "ip6"]);
+        try
+        {
+            await ApplyAsync(transaction, partial: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandNotFoundException)
+        {
+            LogNoNft(logger);
+        }
+    }
+
+    private async Task<SyncResult> SyncFamiliesAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
+    {
+        int servicePorts = 0, written = 0;
+        var anyFull = false;
+        var changed = 0;
+        foreach (var state in desired)
+        {
+            var ruleset = NftRenderer.Render(state, options);
+            var partial = !full && applied.TryGetValue(state.Family, out var previous) ? NftPlanner.Partial(ruleset, previous) : null;
+            var transaction = partial ?? NftPlanner.Full(ruleset);
+            try
+            {
+                if (!transaction.IsEmpty)
+                {
+                    await ApplyAsync(transaction, partial is not null, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (CommandNotFoundException) when (state.Services.Count == 0)
+            {
+                LogNoNft(logger);
+                continue;
+            }
+            catch (CommandNotFoundException e)
+            {
+                throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e);
+            }
+            anyFull |= partial is null;
+            changed += partial is null ? state.Services.Count : ChangedServices(ruleset, applied[state.Family]);
+            applied[state.Family] = ruleset;
+            servicePorts += state.Services.Count;
+            written += transaction.Written;
+        }
+        return new SyncResult(anyFull, servicePorts, changed, written);
+    }
+
+    private async Task ApplyAsync(NftTransaction transaction, bool partial, CancellationToken cancellationToken)
+    {
+        var payload = transaction.ToString();
+        var command = Command.Write(Nft, payload, "-f", "-");
+        LogApplying(logger, transaction.Count);
+        var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException($"nft -f exited {result.ExitCode}: {result.StandardError.Trim()}") { PartialSync = partial };
+        }
+    }
+
+    /// <summary>Service ports whose dispatch element changed: what a partial sync rewrote, for the sync log line.</summary>
+    private static int ChangedServices(NftRuleset now, NftRuleset before) =>
+        new[] { NftNames.ServiceIPs, NftNames.NoEndpointServices }
+            .Sum(set => Diff(now, before, set)) + EndpointsChanged(now, before);
+
+    private static int Diff(NftRuleset now, NftRuleset before, string set)
+    {
+        var a = now.Elements.GetValueOrDefault(set);
+        var b = before.Elements.GetValueOrDefault(set);
+        return (a?.Values.Count(e => b is null || !b.TryGetValue(e.Key, out var x) || x != e) ?? 0)
+            + (b?.Keys.Count(k => a is null || !a.ContainsKey(k)) ?? 0);
+    }
+
+    /// <summary>Services whose endpoint list changed while their count stayed (the service-ips element is then unchanged).</summary>
+    private static int EndpointsChanged(NftRuleset now, NftRuleset before) =>
+        now.EndpointCounts.Sum(n =>
+        {
+            var set = NftNames.ClusterEndpoints(n);
+            var a = now.Elements.GetValueOrDefault(set);
+            var b = before.Elements.GetValueOrDefault(set);
+            return a?.Values.Where(e => b is not null && b.TryGetValue(e.Key, out var x) && x != e).Select(e => e.Key[..e.Key.LastIndexOf(" . ", StringComparison.Ordinal)]).Distinct().Count() ?? 0;
+        });
+
+    [LoggerMessage(EventId = 250, Level = LogLevel.Debug, Message = "Running nft -f with {Commands} commands")]
+    private static partial void LogApplying(ILogger logger, int commands);
+
+    [LoggerMessage(EventId = 251, Level = LogLevel.Debug, Message = "nft is not installed and there is nothing to program or clean up")]
+    private static partial void LogNoNft(ILogger logger);
+}
