@@ -1,3 +1,5 @@
+using Proxy.Backends.Testing;
+
 namespace Proxy.Backends.Iptables.Tests;
 
 /// <summary>

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Proxy.Core.Model;
 
-namespace Proxy.Backends.Iptables.Tests;
+namespace Proxy.Backends.Testing;
 
 /// <summary>
 /// A <see cref="ProxyState"/> written as JSON for golden folders (model.json): IPs and endpoints as strings,

@@ -1,0 +1,173 @@
+using System.Text;
+using Proxy.Core.Exec;
+
+namespace Proxy.Backends.Nftables.Tests;
+
+/// <summary>
+/// A stateful fake of <c>nft -f -</c> for the transactions this backend writes: tables of sets/maps (with elements)
+/// and chains (with rules), applied all-or-nothing like nft, with nft-like errors for missing or busy objects.
+/// Records every payload and can dump its state for assertions.
+/// </summary>
+internal sealed class FakeNft : ICommandRunner
+{
+    private Dictionary<string, Table> tables = [];
+
+    public List<string> Payloads { get; } = [];
+
+    public bool FailNext { get; set; }
+
+    public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
+    {
+        if (command.FileName != "nft")
+        {
+            throw new CommandNotFoundException(command.FileName);
+        }
+        var payload = command.StandardInput ?? "";
+        Payloads.Add(payload);
+        if (FailNext)
+        {
+            FailNext = false;
+            return Task.FromResult(new CommandResult(1, "", "/dev/stdin:1:1-1: Error: Could not process rule: No such file or directory"));
+        }
+        var work = tables.ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
+        var lines = payload.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (Apply(work, lines[i]) is { } error)
+            {
+                return Task.FromResult(new CommandResult(1, "", $"/dev/stdin:{i + 1}: Error: {error}"));
+            }
+        }
+        tables = work;
+        return Task.FromResult(CommandResult.Ok());
+    }
+
+    public string Dump()
+    {
+        var text = new StringBuilder();
+        foreach (var (name, table) in tables.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            text.Append($"table {name}\n");
+            foreach (var (set, items) in table.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                text.Append($"  set {set}: {string.Join(", ", items.Values.Order(StringComparer.Ordinal))}\n");
+            }
+            foreach (var (chain, rules) in table.Chains.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                text.Append($"  chain {chain}: {string.Join(" | ", rules)}\n");
+            }
+        }
+        return text.ToString();
+    }
+
+    public bool HasTable(string family) => tables.ContainsKey($"{family} kube-proxy");
+
+    public IReadOnlyDictionary<string, string> Elements(string family, string set) => tables[$"{family} kube-proxy"].Sets[set];
+
+    private static string? Apply(Dictionary<string, Table> work, string line)
+    {
+        var words = line.Split(' ');
+        var (verb, kind, table) = (words[0], words[1], $"{words[2]} {words[3]}");
+        if (kind == "table")
+        {
+            switch (verb)
+            {
+                case "add":
+                    work.TryAdd(table, new Table());
+                    return null;
+                case "delete":
+                    return work.Remove(table) ? null : "No such file or directory (table)";
+                default:
+                    return work.TryGetValue(table, out var t) ? Do(t.Flush) : "No such file or directory (table)";
+            }
+        }
+        if (!work.TryGetValue(table, out var target))
+        {
+            return "No such file or directory (table)";
+        }
+        var name = words[4];
+        return (verb, kind) switch
+        {
+            ("add", "chain") => Do(() => target.Chains.TryAdd(name, [])),
+            ("flush", "chain") => target.Chains.TryGetValue(name, out var rules) ? Do(rules.Clear) : "No such file or directory (chain)",
+            ("delete", "chain") => !target.Chains.TryGetValue(name, out var rules) ? "No such file or directory (chain)"
+                : rules.Count > 0 || target.References($"goto {name}") || target.References($"jump {name}") ? "Device or resource busy (chain)"
+                : Do(() => target.Chains.Remove(name)),
+            ("add", "rule") => target.Chains.TryGetValue(name, out var rules) ? Do(() => rules.Add(string.Join(' ', words[5..]))) : "No such file or directory (chain)",
+            ("add", "map" or "set") => Do(() => target.Sets.TryAdd(name, [])),
+            ("delete", "map" or "set") => !target.Sets.TryGetValue(name, out var items) ? "No such file or directory (set)"
+                : target.Chains.Values.Any(r => r.Any(x => x.Contains($"@{name}", StringComparison.Ordinal))) ? "Device or resource busy (set)"
+                : Do(() => target.Sets.Remove(name)),
+            ("add" or "delete", "element") => Elements(target, verb, name, line),
+            _ => $"unsupported: {verb} {kind}",
+        };
+    }
+
+    private static string? Elements(Table target, string verb, string set, string line)
+    {
+        if (!target.Sets.TryGetValue(set, out var items))
+        {
+            return "No such file or directory (set)";
+        }
+        var body = line[(line.IndexOf('{', StringComparison.Ordinal) + 2)..line.LastIndexOf('}')].Trim();
+        foreach (var element in body.Split(", "))
+        {
+            var key = element.Split(" comment ")[0].Split(" : ")[0];
+            if (verb == "add")
+            {
+                if (element.Contains(" : goto ", StringComparison.Ordinal) && !target.Chains.ContainsKey(element.Split(" : goto ")[1]))
+                {
+                    return "No such file or directory (goto target)";
+                }
+                if (!items.TryAdd(key, element))
+                {
+                    return "File exists (element)";
+                }
+            }
+            else if (!items.Remove(key))
+            {
+                return "No such file or directory (element)";
+            }
+        }
+        return null;
+    }
+
+    private static string? Do(Action action)
+    {
+        action();
+        return null;
+    }
+
+    private static string? Do(Func<bool> action)
+    {
+        action();
+        return null;
+    }
+
+    private sealed class Table
+    {
+        public Dictionary<string, Dictionary<string, string>> Sets { get; private init; } = [];
+
+        public Dictionary<string, List<string>> Chains { get; private init; } = [];
+
+        public bool References(string target) => Sets.Values.Any(s => s.Values.Any(e => e.EndsWith(target, StringComparison.Ordinal)));
+
+        public void Flush()
+        {
+            foreach (var set in Sets.Values)
+            {
+                set.Clear();
+            }
+            foreach (var chain in Chains.Values)
+            {
+                chain.Clear();
+            }
+        }
+
+        public Table Clone() => new()
+        {
+            Sets = Sets.ToDictionary(kv => kv.Key, kv => new Dictionary<string, string>(kv.Value)),
+            Chains = Chains.ToDictionary(kv => kv.Key, kv => new List<string>(kv.Value)),
+        };
+    }
+}
