@@ -15,33 +15,43 @@ public static class Reconciler
     public static ReconcileResult Reconcile(ClusterObjects objects, NodeContext node, ReconcileOptions options)
     {
         var warnings = new List<string>();
-        var slicesByService = objects.EndpointSlices
+        var slicesByService = GroupSlices(objects.EndpointSlices);
+        var ports = new List<ServicePort>();
+        foreach (var service in objects.Services)
+        {
+            var slices = slicesByService.GetValueOrDefault((service.Namespace() ?? "default", service.Name()), []);
+            ports.AddRange(ServicePorts(service, slices, node, warnings));
+        }
+        return Assemble(ports, warnings, options);
+    }
+
+    /// <summary>EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order.</summary>
+    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices) =>
+        slices
             .Where(s => s.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 })
             .GroupBy(s => (s.Namespace() ?? "default", s.GetLabel(KubernetesNames.ServiceNameLabel)))
             .ToDictionary(g => g.Key, g => (IReadOnlyList<V1EndpointSlice>)[.. g.OrderBy(s => s.Name(), StringComparer.Ordinal)]);
 
-        var ports = new List<ServicePort>();
+    /// <summary>
+    /// The per-family states from every service's ports, in canonical order. A port name that appears twice in one
+    /// family (only a malformed Service can do that) keeps its first occurrence, with a warning.
+    /// </summary>
+    internal static ReconcileResult Assemble(List<ServicePort> ports, List<string> warnings, ReconcileOptions options)
+    {
         var seen = new HashSet<(ServicePortName, IpFamily)>();
-        foreach (var service in objects.Services.OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Name(), StringComparer.Ordinal))
+        var unique = new List<ServicePort>(ports.Count);
+        foreach (var port in ports.OrderBy(p => p.Name))
         {
-            var slices = slicesByService.GetValueOrDefault((service.Namespace() ?? "default", service.Name()), []);
-            foreach (var port in ServicePorts(service, slices, node, warnings))
+            if (seen.Add((port.Name, port.ClusterIP.Family())))
             {
-                if (seen.Add((port.Name, port.ClusterIP.Family())))
-                {
-                    ports.Add(port);
-                }
-                else
-                {
-                    warnings.Add($"Service {Describe(service)}: port \"{port.Name.PortName}\"/{port.Protocol.ToKubernetes()} appears twice; the second is skipped");
-                }
+                unique.Add(port);
+            }
+            else
+            {
+                warnings.Add($"Service {port.Name.Namespace}/{port.Name.Name}: port \"{port.Name.PortName}\"/{port.Protocol.ToKubernetes()} appears twice; the second is skipped");
             }
         }
-
-        return new ReconcileResult(
-            State(IpFamily.IPv4, ports, options),
-            State(IpFamily.IPv6, ports, options),
-            [.. warnings]);
+        return new ReconcileResult(State(IpFamily.IPv4, unique, options), State(IpFamily.IPv6, unique, options), [.. warnings]);
     }
 
     private static ProxyState State(IpFamily family, List<ServicePort> ports, ReconcileOptions options)
@@ -50,7 +60,7 @@ public static class Reconciler
         return ProxyState.Create(family, new MasqueradePolicy(options.MasqueradeAll, cidr), ports.Where(p => p.ClusterIP.Family() == family));
     }
 
-    private static IEnumerable<ServicePort> ServicePorts(
+    internal static IEnumerable<ServicePort> ServicePorts(
         V1Service service, IReadOnlyList<V1EndpointSlice> slices, NodeContext node, List<string> warnings)
     {
         if (IsIgnored(service))

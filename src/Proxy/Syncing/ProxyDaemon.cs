@@ -27,6 +27,7 @@ public sealed partial class ProxyDaemon(
 {
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
+    private readonly IncrementalReconciler reconciler = new();
     private HashSet<string> reportedErrors = new(StringComparer.Ordinal);
     private HashSet<string> reportedWarnings = new(StringComparer.Ordinal);
     private long servicesCounted;
@@ -65,7 +66,7 @@ public sealed partial class ProxyDaemon(
         }
 
         var node = NodeFor(snapshot.Objects);
-        var result = Reconciler.Reconcile(snapshot.Objects, node.Context, options);
+        var result = reconciler.Reconcile(snapshot.Objects, node.Context, options);
         reportedWarnings = ReportNew(result.Warnings, reportedWarnings, p => LogObjectSkipped(logger, p));
         health.SetNodeEligible(node.Eligible);
         try

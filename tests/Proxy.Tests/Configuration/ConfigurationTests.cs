@@ -167,7 +167,7 @@ public sealed class ConfigurationTests : IDisposable
 
         var (_, error) = Flags.Parse(["--config", path]);
 
-        Assert.Equal("mode \"ipvs\" is not built yet (supported: iptables)", error);
+        Assert.Equal("mode \"ipvs\" is not built yet (supported: iptables, nftables)", error);
     }
 
     [Fact]
