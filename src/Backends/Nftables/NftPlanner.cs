@@ -2,8 +2,8 @@ namespace Proxy.Backends.Nftables;
 
 /// <summary>
 /// Pure: what one transaction must contain. A full sync replaces the table atomically (add + delete + recreate in one
-/// transaction, so there is no moment without rules). A partial sync only updates elements, and adds or removes the
-/// objects of an endpoint count that came or went.
+/// transaction, so there is no moment without rules). A partial sync looks only at the service ports that changed
+/// and writes the element differences, adding or removing the objects of an endpoint count that came or went.
 /// </summary>
 public static class NftPlanner
 {
@@ -11,13 +11,15 @@ public static class NftPlanner
     {
         var table = new NftTable(desired.Family, NftNames.Table, NftNames.TableComment);
         var transaction = new NftTransaction().Add(table).Delete(table).Add(table);
-        foreach (var item in Objects(desired))
+        var all = desired.Scaffold.Concat(desired.EndpointCounts.Keys.Order().SelectMany(n => NftRenderer.PerCount(desired.Family, n))).ToList();
+        // Creation order: sets and maps, then chains, then rules (which refer to both), then elements (which refer to chains).
+        foreach (var item in all.OfType<NftSet>().Cast<NftObject>().Concat(all.OfType<NftChain>()).Concat(all.OfType<NftRule>()))
         {
             transaction.Add(item);
         }
-        foreach (var (set, items) in desired.Elements.OrderBy(e => e.Key, StringComparer.Ordinal))
+        foreach (var (set, elements) in desired.ElementsBySet())
         {
-            transaction.Add(new NftElements(desired.Family, NftNames.Table, set, [.. items.Values.OrderBy(i => i.Key, StringComparer.Ordinal)]));
+            transaction.Add(new NftElements(desired.Family, NftNames.Table, set, elements));
         }
         return transaction;
     }
@@ -29,34 +31,36 @@ public static class NftPlanner
         {
             return null;
         }
+        // Only ports that are not in both (by value) can change anything; hairpins change when their count crosses zero.
+        var removedPorts = previous.Ports.Where(p => !desired.Ports.ContainsKey(p.Key)).Select(p => p.Value).ToList();
+        var addedPorts = desired.Ports.Where(p => !previous.Ports.ContainsKey(p.Key)).Select(p => p.Value).ToList();
+        var removed = removedPorts.SelectMany(p => p.Elements)
+            .Concat(removedPorts.SelectMany(p => p.Hairpins).Where(h => !desired.Hairpins.ContainsKey(h)).Select(h => (Set: NftNames.Hairpin, Element: h))).ToList();
+        var added = addedPorts.SelectMany(p => p.Elements)
+            .Concat(addedPorts.SelectMany(p => p.Hairpins).Where(h => !previous.Hairpins.ContainsKey(h)).Select(h => (Set: NftNames.Hairpin, Element: h))).ToList();
+        var addedSet = added.ToHashSet();
+        var removedSet = removed.ToHashSet();
+        var deletes = removed.Where(e => !addedSet.Contains(e)).Distinct().ToList();
+        var adds = added.Where(e => !removedSet.Contains(e)).Distinct().ToList();
+        // A key whose value changed is deleted, then added with its new value.
         var transaction = new NftTransaction();
-        var sets = desired.Elements.Keys.Union(previous.Elements.Keys).Order(StringComparer.Ordinal).ToList();
-        // 1. Elements that went away or changed: first, so chains and maps they point to can be removed below.
-        foreach (var set in sets)
+        foreach (var group in deletes.GroupBy(e => e.Set, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var before = previous.Elements.GetValueOrDefault(set);
-            var after = desired.Elements.GetValueOrDefault(set);
-            var gone = before?.Values.Where(e => after is null || !after.TryGetValue(e.Key, out var now) || now != e).OrderBy(e => e.Key, StringComparer.Ordinal).ToList() ?? [];
-            transaction.Delete(new NftElements(desired.Family, NftNames.Table, set, gone));
+            transaction.Delete(new NftElements(desired.Family, NftNames.Table, group.Key, [.. group.Select(e => e.Element).OrderBy(e => e.Key, StringComparer.Ordinal)]));
         }
-        // 2. Objects of new endpoint counts.
-        foreach (var n in desired.EndpointCounts.Except(previous.EndpointCounts))
+        foreach (var n in desired.EndpointCounts.Keys.Except(previous.EndpointCounts.Keys).Order())
         {
             foreach (var item in NftRenderer.PerCount(desired.Family, n))
             {
                 transaction.Add(item);
             }
         }
-        // 3. Elements that are new or changed.
-        foreach (var set in sets)
+        foreach (var group in adds.GroupBy(e => e.Set, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var before = previous.Elements.GetValueOrDefault(set);
-            var after = desired.Elements.GetValueOrDefault(set);
-            var added = after?.Values.Where(e => before is null || !before.TryGetValue(e.Key, out var was) || was != e).OrderBy(e => e.Key, StringComparer.Ordinal).ToList() ?? [];
-            transaction.Add(new NftElements(desired.Family, NftNames.Table, set, added));
+            transaction.Add(new NftElements(desired.Family, NftNames.Table, group.Key, [.. group.Select(e => e.Element).OrderBy(e => e.Key, StringComparer.Ordinal)]));
         }
-        // 4. Objects of endpoint counts no longer used: flush the chains (dropping their references to the maps), then delete.
-        foreach (var n in previous.EndpointCounts.Except(desired.EndpointCounts))
+        // Objects of endpoint counts no longer used: flush the chains (dropping their references to the maps), then delete.
+        foreach (var n in previous.EndpointCounts.Keys.Except(desired.EndpointCounts.Keys).Order())
         {
             var objects = NftRenderer.PerCount(desired.Family, n);
             foreach (var chain in objects.OfType<NftChain>())
@@ -81,12 +85,5 @@ public static class NftPlanner
             transaction.Add(table).Delete(table);
         }
         return transaction;
-    }
-
-    /// <summary>Scaffold and per-count objects in creation order: sets and maps, then chains, then rules (which refer to both).</summary>
-    private static IEnumerable<NftObject> Objects(NftRuleset desired)
-    {
-        var all = desired.Scaffold.Concat(desired.EndpointCounts.SelectMany(n => NftRenderer.PerCount(desired.Family, n))).ToList();
-        return all.OfType<NftSet>().Cast<NftObject>().Concat(all.OfType<NftChain>()).Concat(all.OfType<NftRule>());
     }
 }

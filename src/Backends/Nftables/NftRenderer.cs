@@ -7,54 +7,60 @@ namespace Proxy.Backends.Nftables;
 /// <summary>Pure: one family's <see cref="ProxyState"/> → the <see cref="NftRuleset"/> of its table (layout in <see cref="NftNames"/>).</summary>
 public static class NftRenderer
 {
-    public static NftRuleset Render(ProxyState state, NftablesOptions options)
+    /// <param name="previous">The last ruleset of this family: service ports equal to one it rendered reuse that rendering.</param>
+    public static NftRuleset Render(ProxyState state, NftablesOptions options, NftRuleset? previous = null)
     {
         var f = Syntax.For(state.Family);
-        var elements = new Dictionary<string, Dictionary<string, NftElement>>(StringComparer.Ordinal);
-        void Element(string set, NftElement element) =>
-            (elements.TryGetValue(set, out var items) ? items : elements[set] = new(StringComparer.Ordinal))[element.Key] = element;
-
-        var counts = ImmutableSortedSet.CreateBuilder<int>();
+        var ports = new Dictionary<ServicePort, PortElements>(state.Services.Count);
         foreach (var port in state.Services)
         {
-            var name = port.Name.ToString();
-            var proto = port.Protocol.ToLower();
-            var key = $"{port.ClusterIP} . {proto} . {port.Port}";
-            var nodePortKey = $"{proto} . {port.NodePort}";
-            if (!port.HasEndpoints)
-            {
-                Element(NftNames.NoEndpointServices, new NftElement(key, $"goto {NftNames.Reject}", name));
-                if (port.NodePort != 0)
-                {
-                    Element(NftNames.NoEndpointNodePorts, new NftElement(nodePortKey, $"goto {NftNames.Reject}", name));
-                }
-                continue;
-            }
-            var n = port.Endpoints.Count;
-            counts.Add(n);
-            Element(NftNames.ServiceIPs, new NftElement(key, $"goto {NftNames.ClusterDnat(n)}", name));
-            Element(NftNames.ClusterIPs, new NftElement(key));
-            for (var i = 0; i < n; i++)
-            {
-                var endpoint = $"{port.Endpoints[i].Address} . {port.Endpoints[i].Port}";
-                Element(NftNames.ClusterEndpoints(n), new NftElement($"{key} . {i}", endpoint));
-                Element(NftNames.Hairpin, new NftElement($"{port.Endpoints[i].Address} . {port.Endpoints[i].Address}"));
-                if (port.NodePort != 0)
-                {
-                    Element(NftNames.NodePortEndpoints(n), new NftElement($"{nodePortKey} . {i}", endpoint));
-                }
-            }
+            ports[port] = previous is not null && previous.Ports.TryGetValue(port, out var rendered) ? rendered : RenderPort(port);
+        }
+        var scaffold = Scaffold(f, state.Masquerade, options);
+        // Counting from the previous ruleset is only sound when it describes the same scaffold (a full sync otherwise).
+        return new NftRuleset(f.Family, scaffold, ports, previous is not null && previous.Scaffold.SequenceEqual(scaffold) ? previous : null);
+    }
+
+    /// <summary>The elements of one service port: dispatch (or rejection), masquerade key, DNAT targets, hairpin.</summary>
+    public static PortElements RenderPort(ServicePort port)
+    {
+        var name = port.Name.ToString();
+        var proto = port.Protocol.ToLower();
+        var key = $"{port.ClusterIP} . {proto} . {port.Port}";
+        var nodePortKey = $"{proto} . {port.NodePort}";
+        var elements = ImmutableArray.CreateBuilder<(string, NftElement)>();
+        var hairpins = ImmutableArray.CreateBuilder<NftElement>();
+        if (!port.HasEndpoints)
+        {
+            elements.Add((NftNames.NoEndpointServices, new NftElement(key, $"goto {NftNames.Reject}", name)));
             if (port.NodePort != 0)
             {
-                Element(NftNames.ServiceNodePorts, new NftElement(nodePortKey, $"goto {NftNames.NodePortDnat(n)}", name));
+                elements.Add((NftNames.NoEndpointNodePorts, new NftElement(nodePortKey, $"goto {NftNames.Reject}", name)));
+            }
+            return new PortElements(0, elements.ToImmutable(), []);
+        }
+        var n = port.Endpoints.Count;
+        elements.Add((NftNames.ServiceIPs, new NftElement(key, $"goto {NftNames.ClusterDnat(n)}", name)));
+        elements.Add((NftNames.ClusterIPs, new NftElement(key)));
+        if (port.NodePort != 0)
+        {
+            elements.Add((NftNames.ServiceNodePorts, new NftElement(nodePortKey, $"goto {NftNames.NodePortDnat(n)}", name)));
+        }
+        for (var i = 0; i < n; i++)
+        {
+            var endpoint = $"{port.Endpoints[i].Address} . {port.Endpoints[i].Port}";
+            elements.Add((NftNames.ClusterEndpoints(n), new NftElement($"{key} . {i}", endpoint)));
+            if (port.NodePort != 0)
+            {
+                elements.Add((NftNames.NodePortEndpoints(n), new NftElement($"{nodePortKey} . {i}", endpoint)));
+            }
+            var hairpin = new NftElement($"{port.Endpoints[i].Address} . {port.Endpoints[i].Address}");
+            if (!hairpins.Contains(hairpin))
+            {
+                hairpins.Add(hairpin);
             }
         }
-
-        return new NftRuleset(
-            f.Family,
-            Scaffold(f, state.Masquerade, options),
-            counts.ToImmutable(),
-            elements.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableDictionary(StringComparer.Ordinal), StringComparer.Ordinal));
+        return new PortElements(n, elements.ToImmutable(), hairpins.ToImmutable());
     }
 
     /// <summary>The per-endpoint-count objects: two DNAT maps and the two chains that use them.</summary>

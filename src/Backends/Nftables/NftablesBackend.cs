@@ -53,8 +53,9 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         var changed = 0;
         foreach (var state in desired)
         {
-            var ruleset = NftRenderer.Render(state, options);
-            var partial = !full && applied.TryGetValue(state.Family, out var previous) ? NftPlanner.Partial(ruleset, previous) : null;
+            applied.TryGetValue(state.Family, out var previous);
+            var ruleset = NftRenderer.Render(state, options, previous);
+            var partial = !full && previous is not null ? NftPlanner.Partial(ruleset, previous) : null;
             var transaction = partial ?? NftPlanner.Full(ruleset);
             try
             {
@@ -73,7 +74,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
                 throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e);
             }
             anyFull |= partial is null;
-            changed += partial is null ? state.Services.Count : ChangedServices(ruleset, applied[state.Family]);
+            changed += partial is null ? state.Services.Count : ChangedServices(ruleset, previous!);
             applied[state.Family] = ruleset;
             servicePorts += state.Services.Count;
             written += transaction.Written;
@@ -93,28 +94,10 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         }
     }
 
-    /// <summary>Service ports whose dispatch element changed: what a partial sync rewrote, for the sync log line.</summary>
+    /// <summary>Service ports that are new, gone or different since <paramref name="before"/>, by name.</summary>
     private static int ChangedServices(NftRuleset now, NftRuleset before) =>
-        new[] { NftNames.ServiceIPs, NftNames.NoEndpointServices }
-            .Sum(set => Diff(now, before, set)) + EndpointsChanged(now, before);
-
-    private static int Diff(NftRuleset now, NftRuleset before, string set)
-    {
-        var a = now.Elements.GetValueOrDefault(set);
-        var b = before.Elements.GetValueOrDefault(set);
-        return (a?.Values.Count(e => b is null || !b.TryGetValue(e.Key, out var x) || x != e) ?? 0)
-            + (b?.Keys.Count(k => a is null || !a.ContainsKey(k)) ?? 0);
-    }
-
-    /// <summary>Services whose endpoint list changed while their count stayed (the service-ips element is then unchanged).</summary>
-    private static int EndpointsChanged(NftRuleset now, NftRuleset before) =>
-        now.EndpointCounts.Sum(n =>
-        {
-            var set = NftNames.ClusterEndpoints(n);
-            var a = now.Elements.GetValueOrDefault(set);
-            var b = before.Elements.GetValueOrDefault(set);
-            return a?.Values.Where(e => b is not null && b.TryGetValue(e.Key, out var x) && x != e).Select(e => e.Key[..e.Key.LastIndexOf(" . ", StringComparison.Ordinal)]).Distinct().Count() ?? 0;
-        });
+        now.Ports.Keys.Where(p => !before.Ports.ContainsKey(p)).Concat(before.Ports.Keys.Where(p => !now.Ports.ContainsKey(p)))
+            .Select(p => p.Name).Distinct().Count();
 
     [LoggerMessage(EventId = 250, Level = LogLevel.Debug, Message = "Running nft -f with {Commands} commands")]
     private static partial void LogApplying(ILogger logger, int commands);

@@ -11,7 +11,19 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
 {
     private readonly ImmutableArray<T> items;
 
-    public EquatableArray(ImmutableArray<T> items) => this.items = items;
+    /// <summary>Computed once: the model is compared and hashed at every sync (render caches key on it).</summary>
+    private readonly int hash;
+
+    public EquatableArray(ImmutableArray<T> items)
+    {
+        this.items = items;
+        var combined = new HashCode();
+        foreach (var item in items.IsDefault ? [] : items)
+        {
+            combined.Add(item);
+        }
+        hash = items.IsDefaultOrEmpty ? 0 : combined.ToHashCode();
+    }
 
     public static EquatableArray<T> Empty => new(ImmutableArray<T>.Empty);
 
@@ -21,19 +33,12 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
 
     public T this[int index] => AsImmutableArray()[index];
 
-    public bool Equals(EquatableArray<T> other) => AsImmutableArray().AsSpan().SequenceEqual(other.AsImmutableArray().AsSpan());
+    public bool Equals(EquatableArray<T> other) =>
+        hash == other.hash && AsImmutableArray().AsSpan().SequenceEqual(other.AsImmutableArray().AsSpan());
 
     public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
 
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        foreach (var item in AsImmutableArray())
-        {
-            hash.Add(item);
-        }
-        return hash.ToHashCode();
-    }
+    public override int GetHashCode() => hash;
 
     public ImmutableArray<T>.Enumerator GetEnumerator() => AsImmutableArray().GetEnumerator();
 

@@ -40,7 +40,7 @@ public static class Reconciler
     {
         var seen = new HashSet<(ServicePortName, IpFamily)>();
         var unique = new List<ServicePort>(ports.Count);
-        foreach (var port in ports.OrderBy(p => p.Name))
+        foreach (var port in ports)
         {
             if (seen.Add((port.Name, port.ClusterIP.Family())))
             {
