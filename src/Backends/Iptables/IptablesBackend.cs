@@ -17,23 +17,12 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
     /// <summary>Wait up to 5 s for the xtables lock, as upstream, instead of failing when another writer holds it.</summary>
     private const string WaitSeconds = "5";
 
-    private readonly Dictionary<IpFamily, RuleSet> applied = [];
+    private readonly AppliedStates<RuleSet> applied = new();
 
     public string Mode => "iptables";
 
-    public async Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await SyncFamiliesAsync(desired, full, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Whatever failed, the kernel may now differ from what we remember: the next sync must be full.
-            applied.Clear();
-            throw;
-        }
-    }
+    public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
+        applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 
     private async Task<SyncResult> SyncFamiliesAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
     {
@@ -46,8 +35,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
             var rulesNow = IptablesRenderer.Render(state, options);
             RestoreTransaction transaction;
             int changedHere;
-            var familyFull = full || !applied.ContainsKey(state.Family);
-            if (familyFull || !applied.TryGetValue(state.Family, out var previous))
+            var previous = applied.For(state.Family);
+            var familyFull = full || previous is null;
+            if (full || previous is null)
             {
                 KernelRules kernel;
                 try
@@ -76,7 +66,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
             {
                 await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
             }
-            applied[state.Family] = rulesNow;
+            applied.Set(state.Family, rulesNow);
             foreach (var chain in rulesNow.Chains)
             {
                 byTable[chain.Table] = byTable.GetValueOrDefault(chain.Table) + chain.Rules.Count;
@@ -90,7 +80,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
 
     public async Task CleanupAsync(CancellationToken cancellationToken)
     {
-        applied.Clear();
+        applied.Forget();
         foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
         {
             var tools = Tools.For(family);

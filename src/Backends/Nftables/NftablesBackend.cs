@@ -14,27 +14,16 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
 {
     private const string Nft = "nft";
 
-    private readonly Dictionary<IpFamily, NftRuleset> applied = [];
+    private readonly AppliedStates<NftRuleset> applied = new();
 
     public string Mode => "nftables";
 
-    public async Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await SyncFamiliesAsync(desired, full, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Whatever failed, the kernel may differ from what we remember: the next sync must be full.
-            applied.Clear();
-            throw;
-        }
-    }
+    public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
+        applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 
     public async Task CleanupAsync(CancellationToken cancellationToken)
     {
-        applied.Clear();
+        applied.Forget();
         var transaction = NftPlanner.Cleanup(["ip", "ip6"]);
         try
         {
@@ -53,7 +42,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         var changed = 0;
         foreach (var state in desired)
         {
-            applied.TryGetValue(state.Family, out var previous);
+            var previous = applied.For(state.Family);
             var ruleset = NftRenderer.Render(state, options, previous);
             var partial = !full && previous is not null ? NftPlanner.Partial(ruleset, previous) : null;
             var transaction = partial ?? NftPlanner.Full(ruleset);
@@ -75,7 +64,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
             }
             anyFull |= partial is null;
             changed += partial is null ? state.Services.Count : ChangedServices(ruleset, previous!);
-            applied[state.Family] = ruleset;
+            applied.Set(state.Family, ruleset);
             servicePorts += state.Services.Count;
             written += transaction.Written;
         }

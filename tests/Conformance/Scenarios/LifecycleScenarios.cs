@@ -13,14 +13,7 @@ public sealed partial class LifecycleScenarios
     {
         await using var topology = await Topology.CreateAsync();
         using var manifests = new Manifests();
-        foreach (var (pod, host) in new[] { ("web1", 2), ("web2", 3), ("web3", 4), ("other", 9) })
-        {
-            await topology.AddPodAsync(pod, $"10.244.1.{host}");
-            await topology.StartServerAsync(pod, 8080);
-        }
-        await topology.AddPodAsync("client", "10.244.1.20");
-        manifests.Write("web.yaml", Manifests.Service("web", "10.96.0.10", 80, 8080, ["10.244.1.2", "10.244.1.3", "10.244.1.4"]));
-        manifests.Write("other.yaml", Manifests.Service("other", "10.96.0.11", 80, 8080, ["10.244.1.9"]));
+        await WebAndOther.SetUpAsync(topology, manifests);
         await Sync.OnceAsync(topology, manifests.Directory, mode);
         var inspector = new ModeInspector(topology, mode);
         var before = await inspector.ListingAsync();

@@ -1,0 +1,33 @@
+using Proxy.Core.Model;
+
+namespace Proxy.Core.Backends;
+
+/// <summary>
+/// What a backend last applied, per IP family, for its next partial sync; forgotten whenever a sync fails (the
+/// kernel may then differ from it), which makes the next sync full. Used by one sync at a time.
+/// </summary>
+public sealed class AppliedStates<T>
+    where T : class
+{
+    private readonly Dictionary<IpFamily, T> applied = [];
+
+    public T? For(IpFamily family) => applied.GetValueOrDefault(family);
+
+    public void Set(IpFamily family, T state) => applied[family] = state;
+
+    public void Forget() => applied.Clear();
+
+    /// <summary>Runs a sync; if it throws, forgets everything before rethrowing.</summary>
+    public async Task<TResult> GuardAsync<TResult>(Func<Task<TResult>> sync)
+    {
+        try
+        {
+            return await sync().ConfigureAwait(false);
+        }
+        catch
+        {
+            applied.Clear();
+            throw;
+        }
+    }
+}
