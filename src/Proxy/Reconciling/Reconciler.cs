@@ -26,11 +26,33 @@ public static class Reconciler
     }
 
     /// <summary>EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order.</summary>
-    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices) =>
-        slices
-            .Where(s => s.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 })
-            .GroupBy(s => (s.Namespace() ?? "default", s.GetLabel(KubernetesNames.ServiceNameLabel)))
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<V1EndpointSlice>)[.. g.OrderBy(s => s.Name(), StringComparer.Ordinal)]);
+    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices)
+    {
+        // One pass, no LINQ: this runs over every slice at every sync.
+        var groups = new Dictionary<(string, string), List<V1EndpointSlice>>();
+        foreach (var slice in slices)
+        {
+            if (slice.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 } service)
+            {
+                var key = (slice.Namespace() ?? "default", service);
+                if (!groups.TryGetValue(key, out var list))
+                {
+                    groups[key] = list = new List<V1EndpointSlice>(1);
+                }
+                list.Add(slice);
+            }
+        }
+        var result = new Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>>(groups.Count);
+        foreach (var (key, list) in groups)
+        {
+            if (list.Count > 1)
+            {
+                list.Sort((a, b) => string.CompareOrdinal(a.Name(), b.Name()));
+            }
+            result[key] = list;
+        }
+        return result;
+    }
 
     /// <summary>
     /// The per-family states from every service's ports, in canonical order. A port name that appears twice in one
