@@ -32,10 +32,10 @@ public sealed class ExampleManifestsScenario
         {
             Assert.Contains(service, listing);
         }
-        AnsweredBy(await Sync.ProbeManyAsync(20, topology.Pod("client"), "10.96.0.10", 80), "pod2", "pod3", "pod4");
-        AnsweredBy(await Sync.ProbeManyAsync(20, topology.Client, Topology.NodeIP, 30080), "pod7", "pod8", "pod9");
-        AnsweredBy(await Sync.ProbeManyAsync(12, topology.Pod("client"), "10.96.0.53", 53, "udp"), "dns5", "dns6");
-        AnsweredBy(await Sync.ProbeManyAsync(12, topology.Pod("client"), "10.96.0.53", 53), "dns5", "dns6");
+        AnsweredBy(await Sync.ProbeManyAsync(30, topology.Pod("client"), "10.96.0.10", 80), "pod2", "pod3", "pod4");
+        AnsweredBy(await Sync.ProbeManyAsync(30, topology.Client, Topology.NodeIP, 30080), "pod7", "pod8", "pod9");
+        AnsweredBy(await Sync.ProbeManyAsync(24, topology.Pod("client"), "10.96.0.53", 53, "udp"), "dns5", "dns6");
+        AnsweredBy(await Sync.ProbeManyAsync(24, topology.Pod("client"), "10.96.0.53", 53), "dns5", "dns6");
         Assert.Equal(ProbeOutcome.Refused, (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.30", 80)).Outcome);
     }
 

@@ -37,7 +37,7 @@ public sealed class TrafficScenarios
         manifests.Write("shop.yaml", Manifests.Service("shop", "10.96.0.20", 80, 8080, ["10.244.1.7", "10.244.1.8"], nodePort: 30080));
 
         await Sync.OnceAsync(topology, manifests.Directory, mode);
-        var results = await Sync.ProbeManyAsync(12, topology.Client, Topology.NodeIP, 30080);
+        var results = await Sync.ProbeManyAsync(24, topology.Client, Topology.NodeIP, 30080);
 
         Assert.True(results.All(r => r.Outcome == ProbeOutcome.Answered), Sync.Describe(results));
         Assert.Equal(["shop1", "shop2"], results.Select(r => r.Pod!).Distinct().Order(StringComparer.Ordinal));
