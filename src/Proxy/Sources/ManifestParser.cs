@@ -16,41 +16,62 @@ public static class ManifestParser
 {
     public static ManifestFile Parse(string path, string content)
     {
-        var stream = new YamlStream();
-        var parser = new Parser(new StringReader(content));
-        try
-        {
-            stream.Load(parser);
-        }
-        catch (YamlException e)
-        {
-            return ManifestFile.Failed(path, $"{path}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {Innermost(e).Message}");
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner throws this (no position) for some unterminated flow collections;
-            // the last event it parsed is where the reader gave up.
-            var at = parser.Current?.End ?? Mark.Empty;
-            return ManifestFile.Failed(path, $"{path}:{at.Line}:{at.Column}: invalid YAML: unexpected end of a flow collection or scalar");
-        }
-
         var services = ImmutableArray.CreateBuilder<V1Service>();
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
         var nodes = ImmutableArray.CreateBuilder<V1Node>();
-        foreach (var document in stream.Documents)
+        // One document at a time: a node tree of a whole 10k-service file would dominate the daemon's memory.
+        foreach (var (text, offset) in Documents(content))
         {
-            var error = Collect(path, document.RootNode, services, slices, nodes);
-            if (error is not null)
+            var stream = new YamlStream();
+            var parser = new Parser(new StringReader(text));
+            try
             {
-                return ManifestFile.Failed(path, error);
+                stream.Load(parser);
+            }
+            catch (YamlException e)
+            {
+                return ManifestFile.Failed(path, $"{path}:{e.Start.Line + offset}:{e.Start.Column}: invalid YAML: {Innermost(e).Message}");
+            }
+            catch (InvalidOperationException)
+            {
+                // YamlDotNet's scanner throws this (no position) for some unterminated flow collections;
+                // the last event it parsed is where the reader gave up.
+                var at = parser.Current?.End ?? Mark.Empty;
+                return ManifestFile.Failed(path, $"{path}:{at.Line + offset}:{at.Column}: invalid YAML: unexpected end of a flow collection or scalar");
+            }
+            foreach (var document in stream.Documents)
+            {
+                if (Collect(path, document.RootNode, offset, services, slices, nodes) is { } error)
+                {
+                    return ManifestFile.Failed(path, error);
+                }
             }
         }
         return new ManifestFile(path, services.ToImmutable(), slices.ToImmutable(), nodes.ToImmutable(), null);
     }
 
+    /// <summary>
+    /// The documents of a multi-document file, each with the number of lines before it. A line starting with "---"
+    /// always starts a document (block scalars end there too), so splitting on it is exact.
+    /// </summary>
+    private static IEnumerable<(string Text, int LineOffset)> Documents(string content)
+    {
+        var lines = content.Split('\n');
+        var start = 0;
+        for (var i = 1; i <= lines.Length; i++)
+        {
+            if (i == lines.Length || (lines[i].StartsWith("---", StringComparison.Ordinal) && (lines[i].Length == 3 || char.IsWhiteSpace(lines[i][3]))))
+            {
+                yield return (string.Join('\n', lines[start..i]), start);
+                start = i;
+            }
+        }
+    }
+
     private static string? Collect(
         string path,
         YamlNode? root,
+        int lineOffset,
         ImmutableArray<V1Service>.Builder services,
         ImmutableArray<V1EndpointSlice>.Builder slices,
         ImmutableArray<V1Node>.Builder nodes)
@@ -59,7 +80,7 @@ public static class ManifestParser
         {
             return null; // an empty document, e.g. a file of comments or a trailing "---"
         }
-        var line = root.Start.Line;
+        var line = root.Start.Line + lineOffset;
         if (root is not YamlMappingNode mapping)
         {
             return $"{path}:{line}: a Kubernetes object must be a mapping with apiVersion and kind";
@@ -79,7 +100,7 @@ public static class ManifestParser
                     {
                         foreach (var item in sequence)
                         {
-                            if (Collect(path, item, services, slices, nodes) is { } error)
+                            if (Collect(path, item, lineOffset, services, slices, nodes) is { } error)
                             {
                                 return error;
                             }
