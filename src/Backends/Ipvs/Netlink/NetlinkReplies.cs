@@ -1,0 +1,47 @@
+using System.Buffers.Binary;
+using static Proxy.Backends.Ipvs.Netlink.NetlinkConstants;
+
+namespace Proxy.Backends.Ipvs.Netlink;
+
+/// <summary>Reads the netlink messages in one received datagram.</summary>
+public static class NetlinkReplies
+{
+    /// <summary>One message: its type, flags, sequence and payload (after the 16-byte header).</summary>
+    public readonly record struct Message(ushort Type, ushort Flags, uint Sequence, ReadOnlyMemory<byte> Payload);
+
+    public static List<Message> Split(ReadOnlyMemory<byte> datagram)
+    {
+        var messages = new List<Message>();
+        var offset = 0;
+        while (offset + 16 <= datagram.Length)
+        {
+            var span = datagram.Span[offset..];
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(span);
+            if (length < 16 || offset + length > datagram.Length)
+            {
+                throw new NetlinkException($"truncated netlink message at offset {offset} (length {length} of {datagram.Length})");
+            }
+            messages.Add(new Message(
+                BinaryPrimitives.ReadUInt16LittleEndian(span[4..]),
+                BinaryPrimitives.ReadUInt16LittleEndian(span[6..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(span[8..]),
+                datagram.Slice(offset + 16, length - 16)));
+            offset += (length + 3) & ~3;
+        }
+        return messages;
+    }
+
+    /// <summary>Throws <see cref="NetlinkException"/> for an NLMSG_ERROR with a non-zero code; an ACK (code 0) passes.</summary>
+    public static void ThrowIfError(Message message)
+    {
+        if (message.Type != NlmsgError)
+        {
+            return;
+        }
+        var code = BinaryPrimitives.ReadInt32LittleEndian(message.Payload.Span);
+        if (code != 0)
+        {
+            throw new NetlinkException(-code, message.Sequence);
+        }
+    }
+}
