@@ -1,0 +1,24 @@
+namespace Proxy.Backends.Ipvs;
+
+/// <summary>
+/// The IPVS operations the backend needs. The real one talks generic netlink (<see cref="Netlink.IpvsNetlinkClient"/>);
+/// tests use a stateful fake. Calls block briefly on the kernel and are made one at a time.
+/// </summary>
+public interface IIpvsClient
+{
+    IReadOnlyList<IpvsVirtualServer> GetServices();
+
+    IReadOnlyList<IpvsDestinationState> GetDestinations(IpvsVirtualServer service);
+
+    void AddService(IpvsVirtualServer service);
+
+    void UpdateService(IpvsVirtualServer service);
+
+    void DeleteService(IpvsVirtualServer service);
+
+    void AddDestination(IpvsVirtualServer service, IpvsRealServer destination);
+
+    void UpdateDestination(IpvsVirtualServer service, IpvsRealServer destination);
+
+    void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination);
+}
