@@ -14,6 +14,12 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
 
     private readonly Dictionary<string, ManifestFile> lastGood = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// What each file looked like when it was last parsed: an unchanged file is not read again, and its objects stay the
+    /// same instances, which lets the incremental reconciler skip them.
+    /// </summary>
+    private readonly Dictionary<string, (DateTime Modified, long Length, ManifestFile Parsed)> parsed = new(StringComparer.Ordinal);
+
     private IDisposable? watcher;
 
     public ManifestDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
@@ -50,14 +56,14 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
         var used = new List<ManifestFile>();
         foreach (var file in files)
         {
-            var parsed = ReadFile(file);
-            if (parsed.Error is null)
+            var result = ReadIfChanged(file);
+            if (result.Error is null)
             {
-                lastGood[file] = parsed;
-                used.Add(parsed);
+                lastGood[file] = result;
+                used.Add(result);
                 continue;
             }
-            errors.Add(parsed.Error);
+            errors.Add(result.Error);
             if (lastGood.TryGetValue(file, out var previous))
             {
                 used.Add(previous);
@@ -70,6 +76,10 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
         foreach (var gone in lastGood.Keys.Except(files).ToList())
         {
             lastGood.Remove(gone);
+        }
+        foreach (var gone in parsed.Keys.Except(files).ToList())
+        {
+            parsed.Remove(gone);
         }
         var objects = new ClusterObjects(
             [.. used.SelectMany(f => f.Services)],
@@ -94,6 +104,21 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
         watcher.Error += (_, _) => changed();
         watcher.EnableRaisingEvents = true;
         return watcher;
+    }
+
+    private ManifestFile ReadIfChanged(string file)
+    {
+        var info = new FileInfo(file);
+        if (parsed.TryGetValue(file, out var last) && info.Exists && last.Modified == info.LastWriteTimeUtc && last.Length == info.Length)
+        {
+            return last.Parsed;
+        }
+        var result = ReadFile(file);
+        if (info.Exists)
+        {
+            parsed[file] = (info.LastWriteTimeUtc, info.Length, result);
+        }
+        return result;
     }
 
     private static ManifestFile ReadFile(string file)

@@ -76,4 +76,20 @@ public sealed class ManifestDirectoryTests : IDisposable
         Assert.False(snapshot.Complete);
         Assert.Contains("nope: manifests directory does not exist", Assert.Single(snapshot.Errors));
     }
+
+    [Fact]
+    public void AnUnchangedFileIsNotParsedAgain_SoItsObjectsStayTheSameInstances()
+    {
+        var directory = new ManifestDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
+        File.WriteAllText(Path.Combine(dir, "b.yaml"), Service("b"));
+        var first = directory.Reload();
+
+        File.WriteAllText(Path.Combine(dir, "b.yaml"), Service("b2"));
+        File.SetLastWriteTimeUtc(Path.Combine(dir, "b.yaml"), DateTime.UtcNow.AddSeconds(5));
+        var second = directory.Reload();
+
+        Assert.Same(first.Objects.Services[0], second.Objects.Services[0]);
+        Assert.Equal("b2", second.Objects.Services[1].Metadata.Name);
+    }
 }
