@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Proxy.Backends.Iptables;
+using Proxy.Backends.Ipvs;
+using Proxy.Backends.Ipvs.DryRun;
+using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Nftables;
 using Proxy.Cli;
 using Proxy.Core.Backends;
@@ -11,19 +14,43 @@ namespace Proxy;
 public static class BackendFactory
 {
     /// <summary>The --proxy-mode values that have a backend.</summary>
-    public static readonly IReadOnlyList<string> Modes = ["iptables", "nftables"];
+    public static readonly IReadOnlyList<string> Modes = ["iptables", "nftables", "ipvs"];
 
-    public static IProxyBackend Create(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory) =>
-        Create(options.ProxyMode, options, runner, loggerFactory);
+    /// <param name="dryRunOutput">With --dry-run, where the IPVS backend prints the netlink changes it would make (commands go through <paramref name="runner"/>).</param>
+    public static IProxyBackend Create(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null) =>
+        Create(options.ProxyMode, options, runner, loggerFactory, dryRunOutput);
 
     /// <summary>Every backend: --cleanup runs them all, so switching modes leaves nothing behind.</summary>
-    public static IReadOnlyList<IProxyBackend> CreateAll(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory) =>
-        [.. Modes.Select(mode => Create(mode, options, runner, loggerFactory))];
+    public static IReadOnlyList<IProxyBackend> CreateAll(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null) =>
+        [.. Modes.Select(mode => Create(mode, options, runner, loggerFactory, dryRunOutput))];
 
-    private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory) => mode switch
+    private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput) => mode switch
     {
         "iptables" => new IptablesBackend(runner, new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),
         "nftables" => new NftablesBackend(runner, new NftablesOptions { MasqueradeBit = options.Config.Nftables.MasqueradeBit }, loggerFactory.CreateLogger<NftablesBackend>()),
+        "ipvs" => CreateIpvs(options, runner, loggerFactory, dryRunOutput),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unsupported proxy mode"),
     };
+
+    private static IpvsBackend CreateIpvs(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
+    {
+        var ipvsOptions = new IpvsOptions
+        {
+            Scheduler = options.Config.Ipvs.Scheduler.Length == 0 ? "rr" : options.Config.Ipvs.Scheduler,
+            MasqueradeBit = options.Config.Iptables.MasqueradeBit,
+            StrictArp = options.Config.Ipvs.StrictARP,
+            ExcludeCidrs = [.. options.Config.Ipvs.ExcludeCIDRs.Select(System.Net.IPNetwork.Parse)],
+        };
+        Func<IIpvsClient> ipvs = () => new IpvsNetlinkClient();
+        ILinkClient links = new RouteNetlinkClient();
+        ISysctl sysctl = new ProcSysctl();
+        if (dryRunOutput is not null)
+        {
+            var kernel = ipvs;
+            ipvs = () => new DryRunIpvsClient(kernel, dryRunOutput);
+            links = new DryRunLinkClient(links, dryRunOutput);
+            sysctl = new DryRunSysctl(sysctl, dryRunOutput);
+        }
+        return new IpvsBackend(runner, ipvs, links, sysctl, ipvsOptions, loggerFactory.CreateLogger<IpvsBackend>());
+    }
 }

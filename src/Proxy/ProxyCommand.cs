@@ -77,14 +77,15 @@ public static partial class ProxyCommand
         {
             runner = new DryRunCommandRunner(runner, stdout);
         }
-        var backend = BackendFactory.Create(options, runner, loggerFactory);
+        var dryRunOutput = options.DryRun ? stdout : null;
+        var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput);
 
         if (options.Cleanup)
         {
             try
             {
                 // Every mode's leftovers, not just the selected one's: switching modes must leave nothing behind.
-                foreach (var owner in BackendFactory.CreateAll(options, runner, loggerFactory))
+                foreach (var owner in BackendFactory.CreateAll(options, runner, loggerFactory, dryRunOutput))
                 {
                     await owner.CleanupAsync(cancellationToken).ConfigureAwait(false);
                     LogCleanedUp(logger, owner.Mode);

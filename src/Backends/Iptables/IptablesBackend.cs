@@ -14,9 +14,6 @@ namespace Proxy.Backends.Iptables;
 /// </summary>
 public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptions options, ILogger<IptablesBackend> logger) : IProxyBackend
 {
-    /// <summary>Wait up to 5 s for the xtables lock, as upstream, instead of failing when another writer holds it.</summary>
-    private const string WaitSeconds = "5";
-
     private readonly AppliedStates<RuleSet> applied = new();
 
     public string Mode => "iptables";
@@ -31,7 +28,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var state in desired)
         {
-            var tools = Tools.For(state.Family);
+            var tools = IptablesTools.For(state.Family);
             var rulesNow = IptablesRenderer.Render(state, options);
             RestoreTransaction transaction;
             int changedHere;
@@ -42,7 +39,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
                 KernelRules kernel;
                 try
                 {
-                    kernel = await ReadAsync(tools, cancellationToken).ConfigureAwait(false);
+                    kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
                 }
                 catch (CommandNotFoundException) when (state.Services.Count == 0)
                 {
@@ -83,11 +80,11 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         applied.Forget();
         foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
         {
-            var tools = Tools.For(family);
+            var tools = IptablesTools.For(family);
             KernelRules kernel;
             try
             {
-                kernel = await ReadAsync(tools, cancellationToken).ConfigureAwait(false);
+                kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
             }
             catch (CommandNotFoundException)
             {
@@ -102,31 +99,10 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         }
     }
 
-    private async Task<KernelRules> ReadAsync(Tools tools, CancellationToken cancellationToken)
+    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
     {
-        var text = new System.Text.StringBuilder();
-        foreach (var table in BaseChains.Tables)
-        {
-            var result = await runner.RunAsync(Command.Read(tools.Save, "-t", table), cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded)
-            {
-                throw new ProxySyncException($"{tools.Save} -t {table} exited {result.ExitCode}: {result.StandardError.Trim()}");
-            }
-            text.Append(result.StandardOutput);
-        }
-        return KernelRules.Parse(text.ToString());
-    }
-
-    private async Task RestoreAsync(Tools tools, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
-    {
-        var payload = transaction.ToString();
-        var command = Command.Write(tools.Restore, payload, "-w", WaitSeconds, "--noflush");
-        LogRestoring(logger, command.ToString(), transaction.RulesWritten);
-        var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
-        }
+        LogRestoring(logger, tools.Restore, transaction.RulesWritten);
+        await tools.RestoreAsync(runner, transaction, partial, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command} with {Rules} rules")]
@@ -134,11 +110,4 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Not programming {Family}: {Tool} is not installed and there is nothing to program")]
     private static partial void LogFamilySkipped(ILogger logger, IpFamily family, string tool);
-
-    /// <summary>The save/restore executables of one family.</summary>
-    private sealed record Tools(string Save, string Restore)
-    {
-        public static Tools For(IpFamily family) =>
-            family == IpFamily.IPv4 ? new("iptables-save", "iptables-restore") : new("ip6tables-save", "ip6tables-restore");
-    }
 }

@@ -59,19 +59,22 @@ public static class RestorePlanner
     /// Deletes every rule that jumps from a chain we do not own into one we own (our jumps from built-in chains,
     /// and any left by upstream kube-proxy), then flushes and removes every chain we own.
     /// </summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel)
+    public static RestoreTransaction Cleanup(KernelRules kernel) => Cleanup(kernel, BaseChains.IsOwned);
+
+    /// <summary>The same cleanup for another owner of chains (IPVS mode's chains): <paramref name="owned"/> takes table and chain.</summary>
+    public static RestoreTransaction Cleanup(KernelRules kernel, Func<string, string, bool> owned)
     {
         var transaction = new RestoreTransaction();
         foreach (var table in BaseChains.Tables)
         {
             foreach (var (chain, rule) in kernel.Rules(table))
             {
-                if (!BaseChains.IsOwned(table, chain) && JumpTarget(rule) is { } target && BaseChains.IsOwned(table, target))
+                if (!owned(table, chain) && JumpTarget(rule) is { } target && owned(table, target))
                 {
                     transaction.DeleteRule(table, chain, rule);
                 }
             }
-            foreach (var chain in kernel.Chains(table).Where(c => BaseChains.IsOwned(table, c)))
+            foreach (var chain in kernel.Chains(table).Where(c => owned(table, c)))
             {
                 transaction.DeleteChain(table, chain);
             }

@@ -21,4 +21,13 @@ public interface IIpvsClient
     void UpdateDestination(IpvsVirtualServer service, IpvsRealServer destination);
 
     void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination);
+
+    /// <summary>Applies operations in order; the netlink client sends them in batches. A failure is thrown after all were tried.</summary>
+    void Apply(IReadOnlyList<IpvsOperation> operations)
+    {
+        foreach (var operation in operations)
+        {
+            operation.ApplyTo(this);
+        }
+    }
 }

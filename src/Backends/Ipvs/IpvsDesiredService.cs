@@ -14,15 +14,16 @@ public sealed record IpvsDesiredService(IpvsVirtualServer Service, EquatableArra
     public static List<IpvsDesiredService> From(ProxyState state, string scheduler, IReadOnlyList<IPAddress> nodeAddresses)
     {
         var result = new List<IpvsDesiredService>();
+        var flags = IpvsVirtualServer.FlagsFor(scheduler);
         foreach (var port in state.Services)
         {
             var destinations = port.Endpoints.Select(e => new IpvsRealServer(e.Address, e.Port, 1)).ToEquatableArray();
-            result.Add(new IpvsDesiredService(new IpvsVirtualServer(port.ClusterIP, port.Protocol, port.Port, scheduler), destinations));
+            result.Add(new IpvsDesiredService(new IpvsVirtualServer(port.ClusterIP, port.Protocol, port.Port, scheduler, flags), destinations));
             if (port.NodePort != 0)
             {
                 foreach (var address in nodeAddresses.Where(a => a.AddressFamily == port.ClusterIP.AddressFamily))
                 {
-                    result.Add(new IpvsDesiredService(new IpvsVirtualServer(address, port.Protocol, port.NodePort, scheduler), destinations));
+                    result.Add(new IpvsDesiredService(new IpvsVirtualServer(address, port.Protocol, port.NodePort, scheduler, flags), destinations));
                 }
             }
         }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
+using Proxy.Backends.Ipvs;
 using Proxy.Configuration;
 
 namespace Proxy.Cli;
@@ -34,6 +35,16 @@ public static class Flags
             (o, v) => GoDuration.TryParse(v, out var d) ? Do(() => o.Config.Iptables.MinSyncPeriod = d) : DurationError),
         new("iptables-sync-period", "DURATION", "30s", "The longest time between two syncs: rules are rewritten at least this often. Must be greater than 0.",
             (o, v) => GoDuration.TryParse(v, out var d) && d > TimeSpan.Zero ? Do(() => o.Config.Iptables.SyncPeriod = d) : DurationError + " greater than 0"),
+        new("ipvs-scheduler", "NAME", "rr", $"The IPVS scheduler in ipvs mode: {string.Join(", ", IpvsOptions.Schedulers)}.",
+            (o, v) => IpvsOptions.Schedulers.Contains(v) ? Do(() => o.Config.Ipvs.Scheduler = v) : $"not an IPVS scheduler ({string.Join(", ", IpvsOptions.Schedulers)})"),
+        new("ipvs-strict-arp", null, "false", "In ipvs mode, set arp_ignore=1 and arp_announce=2 so the node never answers ARP for service addresses.",
+            (o, v) => Bool(v, b => o.Config.Ipvs.StrictARP = b)),
+        new("ipvs-exclude-cidrs", "CIDRS", "", "In ipvs mode, comma-separated CIDRs whose virtual servers are never deleted.",
+            (o, v) => CidrList(v, list => o.Config.Ipvs.ExcludeCIDRs = list)),
+        new("ipvs-min-sync-period", "DURATION", "0s", "In ipvs mode, the shortest time between two syncs.",
+            (o, v) => GoDuration.TryParse(v, out var d) ? Do(() => o.Config.Ipvs.MinSyncPeriod = d) : DurationError),
+        new("ipvs-sync-period", "DURATION", "30s", "In ipvs mode, the longest time between two syncs. Must be greater than 0.",
+            (o, v) => GoDuration.TryParse(v, out var d) && d > TimeSpan.Zero ? Do(() => o.Config.Ipvs.SyncPeriod = d) : DurationError + " greater than 0"),
         new("healthz-bind-address", "IP:PORT", "0.0.0.0:10256", "Where /healthz and /livez are served (empty: not served).", (o, v) => HostPort(v, () => o.Config.HealthzBindAddress = v)),
         new("metrics-bind-address", "IP:PORT", "127.0.0.1:10249", "Where /metrics, /proxyMode and /configz are served (empty: not served; 0.0.0.0:10249 exposes them).",
             (o, v) => HostPort(v, () => o.Config.MetricsBindAddress = v)),
@@ -176,6 +187,12 @@ public static class Flags
         "false" or "0" or "f" or "F" or "FALSE" or "False" => Do(() => set(false)),
         _ => "not a boolean (true or false)",
     };
+
+    private static string? CidrList(string value, Action<List<string>> set)
+    {
+        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        return parts.FirstOrDefault(p => !IPNetwork.TryParse(p, out _)) is { } bad ? $"\"{bad}\" is not a CIDR" : Do(() => set(parts));
+    }
 
     private static string? HostPort(string value, Action set) =>
         value.Length == 0 || (IPEndPoint.TryParse(value, out _) && value.Contains(':', StringComparison.Ordinal)) ? Do(set) : "not IP:PORT such as 0.0.0.0:10256";

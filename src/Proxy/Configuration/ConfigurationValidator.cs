@@ -39,6 +39,8 @@ public static class ConfigurationValidator
             Check(sync > TimeSpan.Zero, $"{prefix}.syncPeriod", "must be greater than 0");
             Check(min >= TimeSpan.Zero, $"{prefix}.minSyncPeriod", "must not be negative");
         }
+        Check(c.Ipvs.Scheduler.Length == 0 || Backends.Ipvs.IpvsOptions.Schedulers.Contains(c.Ipvs.Scheduler), "ipvs.scheduler",
+            $"\"{c.Ipvs.Scheduler}\" is not an IPVS scheduler ({string.Join(", ", Backends.Ipvs.IpvsOptions.Schedulers)})");
         for (var i = 0; i < c.Ipvs.ExcludeCIDRs.Count; i++)
         {
             Check(IPNetwork.TryParse(c.Ipvs.ExcludeCIDRs[i], out _), $"ipvs.excludeCIDRs[{i}]", $"\"{c.Ipvs.ExcludeCIDRs[i]}\" is not a CIDR");

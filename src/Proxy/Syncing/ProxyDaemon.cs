@@ -96,7 +96,8 @@ public sealed partial class ProxyDaemon(
     {
         switch (backend.Mode)
         {
-            case "iptables":
+            case "iptables" or "ipvs":
+                // IPVS mode counts its failures here too, as upstream does.
                 metrics.IptablesRestoreFailures.Inc();
                 if (e.PartialSync)
                 {

@@ -17,7 +17,7 @@ public class IpvsPlannerTests
         endpoints.Select(e => new Endpoint(IPAddress.Parse(e), 8080, false)).Order().ToEquatableArray());
 
     /// <summary>Owned addresses: service IPs (as if bound to kube-ipvs0) and the node address node ports use.</summary>
-    private static bool Owned(IPAddress address) => address.ToString().StartsWith("10.96.", StringComparison.Ordinal) || address.Equals(Node);
+    private static bool Owned(IpvsVirtualServer service) => service.Address.ToString().StartsWith("10.96.", StringComparison.Ordinal) || service.Address.Equals(Node);
 
     private List<string> Sync(string scheduler, params ServicePort[] ports)
     {

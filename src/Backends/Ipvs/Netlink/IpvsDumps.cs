@@ -7,6 +7,9 @@ namespace Proxy.Backends.Ipvs.Netlink;
 /// <summary>Pure: decodes IPVS dump replies (a generic header, then one nested service or destination attribute).</summary>
 public static class IpvsDumps
 {
+    /// <summary>IP_VS_SVC_F_HASHED: the kernel sets it on every service it holds; it is not a setting.</summary>
+    private const uint ServiceHashedFlag = 0x2;
+
     /// <summary>The family id from a CTRL_CMD_GETFAMILY reply.</summary>
     public static ushort FamilyId(NetlinkReplies.Message reply) => NetlinkAttributes.Parse(reply.Payload[4..]).U16(CtrlAttrFamilyId);
 
@@ -21,7 +24,11 @@ public static class IpvsDumps
             {
                 continue;
             }
-            result.Add(new IpvsVirtualServer(Address(service.U16(SvcAttrAf), service[SvcAttrAddr]), protocol, service.BigEndianU16(SvcAttrPort), service.String(SvcAttrSchedName)));
+            var flags = service.TryGetValue(SvcAttrFlags, out var value) && value.Length >= 4
+                ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(value.Span) & ~ServiceHashedFlag
+                : 0;
+            result.Add(new IpvsVirtualServer(
+                Address(service.U16(SvcAttrAf), service[SvcAttrAddr]), protocol, service.BigEndianU16(SvcAttrPort), service.String(SvcAttrSchedName), flags));
         }
         return result;
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Proxy.Core.Model;
@@ -32,6 +33,17 @@ public static class IpvsMessages
 
     public static byte[] DeleteDestination(ushort family, uint sequence, IpvsVirtualServer service, IpvsRealServer destination) =>
         Destination(family, sequence, CmdDelDest, service, destination, full: false);
+
+    /// <summary>The request for one operation (each asks for an ACK).</summary>
+    public static byte[] For(ushort family, uint sequence, IpvsOperation operation) => operation.Kind switch
+    {
+        IpvsOperationKind.AddService => NewService(family, sequence, operation.Service),
+        IpvsOperationKind.UpdateService => SetService(family, sequence, operation.Service),
+        IpvsOperationKind.DeleteService => DeleteService(family, sequence, operation.Service),
+        IpvsOperationKind.AddDestination => NewDestination(family, sequence, operation.Service, operation.Destination!),
+        IpvsOperationKind.UpdateDestination => SetDestination(family, sequence, operation.Service, operation.Destination!),
+        _ => DeleteDestination(family, sequence, operation.Service, operation.Destination!),
+    };
 
     public static byte[] DumpServices(ushort family, uint sequence) =>
         new NetlinkWriter(family, FlagRequest | FlagDump, sequence).Generic(CmdGetService, IpvsVersion).ToArray();
@@ -78,9 +90,12 @@ public static class IpvsMessages
             .PutBigEndianU16(SvcAttrPort, (ushort)service.Port);
         if (full)
         {
-            // struct ip_vs_flags { flags, mask }: no persistence, nothing to change beyond it.
+            // struct ip_vs_flags { flags, mask }: the mask covers every bit, so an update also clears flags.
+            var flags = new byte[8];
+            BinaryPrimitives.WriteUInt32LittleEndian(flags, service.Flags);
+            BinaryPrimitives.WriteUInt32LittleEndian(flags.AsSpan(4), uint.MaxValue);
             writer.PutString(SvcAttrSchedName, service.Scheduler)
-                .Put(SvcAttrFlags, new byte[8])
+                .Put(SvcAttrFlags, flags)
                 .PutU32(SvcAttrTimeout, 0)
                 // The persistence netmask: all ones for IPv4, the prefix length 128 for IPv6 (as ipvsadm sends).
                 .PutU32(SvcAttrNetmask, service.Address.AddressFamily == AddressFamily.InterNetwork ? uint.MaxValue : 128);

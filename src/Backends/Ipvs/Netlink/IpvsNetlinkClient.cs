@@ -54,6 +54,16 @@ public sealed class IpvsNetlinkClient : IIpvsClient, IDisposable
 
     public void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination) => Send(s => IpvsMessages.DeleteDestination(family, s, service, destination));
 
+    public void Apply(IReadOnlyList<IpvsOperation> operations)
+    {
+        var requests = operations.Select(o =>
+        {
+            var sequence = socket.NextSequence();
+            return (sequence, IpvsMessages.For(family, sequence, o));
+        }).ToList();
+        socket.ExchangeAll(requests, i => operations[i].ToString());
+    }
+
     public void Dispose() => socket.Dispose();
 
     private void Send(Func<uint, byte[]> build)

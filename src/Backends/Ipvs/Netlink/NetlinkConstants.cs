@@ -9,6 +9,25 @@ public static class NetlinkConstants
     public const ushort FlagRequest = 0x1;
     public const ushort FlagAck = 0x4;
     public const ushort FlagDump = 0x300;
+    public const ushort FlagExclusive = 0x200;
+    public const ushort FlagCreate = 0x400;
+
+    // linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h: links and addresses.
+    public const ushort RtmNewLink = 16;
+    public const ushort RtmDelLink = 17;
+    public const ushort RtmGetLink = 18;
+    public const ushort RtmNewAddr = 20;
+    public const ushort RtmDelAddr = 21;
+    public const ushort RtmGetAddr = 22;
+    public const ushort IflaIfname = 3;
+    public const ushort IflaLinkinfo = 18;
+    public const ushort IflaInfoKind = 1;
+    public const ushort IfaAddress = 1;
+    public const ushort IfaLocal = 2;
+
+    /// <summary>IFA_F_NODAD: an IPv6 service address on a dummy device that is down must not wait for duplicate detection.</summary>
+    public const byte IfaFlagNoDad = 0x02;
+    public const byte AfUnspec = 0;
 
     // linux/genetlink.h: the controller that resolves family names to ids.
     public const ushort GenlIdCtrl = 0x10;

@@ -20,6 +20,14 @@ public sealed class NetlinkException : Exception
     {
     }
 
+    /// <summary>The same refusal, with what was being asked for in front (the errno and sequence carry over).</summary>
+    public NetlinkException(string context, NetlinkException refusal)
+        : base($"{context}: {refusal.Message}", refusal)
+    {
+        Errno = refusal.Errno;
+        Sequence = refusal.Sequence;
+    }
+
     public int Errno { get; }
 
     public uint Sequence { get; }
@@ -32,6 +40,7 @@ public sealed class NetlinkException : Exception
         3 => "ESRCH: no such process (IPVS: no such service)",
         16 => "EBUSY: device or resource busy",
         17 => "EEXIST: file exists",
+        19 => "ENODEV: no such device",
         22 => "EINVAL: invalid argument",
         _ => "see errno(3)",
     };

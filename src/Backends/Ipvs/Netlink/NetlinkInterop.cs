@@ -11,9 +11,11 @@ internal static partial class NetlinkInterop
     public const int AfNetlink = 16;
     public const int SockRaw = 3;
     public const int SockCloexec = 0x80000;
+    public const int NetlinkRoute = 0;
     public const int NetlinkGeneric = 16;
     public const int SolSocket = 1;
     public const int SoRcvtimeo = 20;
+    public const int SoRcvbuf = 8;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SockaddrNl
@@ -39,6 +41,9 @@ internal static partial class NetlinkInterop
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(SafeNetlinkHandle fd, int level, int name, in Timeval value, int length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(SafeNetlinkHandle fd, int level, int name, in int value, int length);
 
     [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
     public static partial nint SendTo(SafeNetlinkHandle fd, ReadOnlySpan<byte> buffer, nuint length, int flags, in SockaddrNl address, int addressLength);

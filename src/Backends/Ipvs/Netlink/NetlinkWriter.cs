@@ -32,6 +32,14 @@ public sealed class NetlinkWriter
         return this;
     }
 
+    /// <summary>A fixed family header (rtnetlink's ifinfomsg, ifaddrmsg), already laid out by the caller.</summary>
+    public NetlinkWriter Header(ReadOnlySpan<byte> header)
+    {
+        bytes.AddRange(header.ToArray());
+        Pad();
+        return this;
+    }
+
     public NetlinkWriter PutU16(ushort type, ushort value) => Put(type, BitConverter.GetBytes(value));
 
     public NetlinkWriter PutBigEndianU16(ushort type, ushort value)

@@ -42,6 +42,17 @@ public class IpvsDumpsTests
     }
 
     [Fact]
+    public void ServiceFlagsAreReadWithoutTheKernelsHashedBit()
+    {
+        var flags = new byte[8];
+        BitConverter.GetBytes(0x12u).CopyTo(flags, 0); // IP_VS_SVC_F_HASHED | IP_VS_SVC_F_SCHED2
+        var mh = Reply(w => w.BeginNested(CmdAttrService).PutU16(SvcAttrAf, AfInet).PutU16(SvcAttrProtocol, 6).Put(SvcAttrAddr, Union("10.96.0.10"))
+            .PutBigEndianU16(SvcAttrPort, 80).PutString(SvcAttrSchedName, "mh").Put(SvcAttrFlags, flags).EndNested());
+
+        Assert.Equal(0x10u, Assert.Single(IpvsDumps.Services([mh])).Flags);
+    }
+
+    [Fact]
     public void DestinationsCarryWeightAndConnectionCounts()
     {
         var reply = Reply(w => w.BeginNested(CmdAttrDest).Put(DestAttrAddr, Union("10.244.1.2")).PutBigEndianU16(DestAttrPort, 8080)

@@ -33,7 +33,7 @@ public class IpvsMessagesTests
     public void NewServiceIPv4CarriesIdentityAndSettings() =>
         Assert.Equal(
             Header(92, Family, 0x05, 7) + "01010000" + "48000100" + WebIdentity
-                + "0700060072720000" + "0c000700" + "0000000000000000" + "0800080000000000" + "08000900ffffffff",
+                + "0700060072720000" + "0c000700" + "00000000ffffffff" + "0800080000000000" + "08000900ffffffff",
             Hex(IpvsMessages.NewService(Family, 7, Web)));
 
     [Fact]
@@ -42,8 +42,20 @@ public class IpvsMessagesTests
             Header(104, Family, 0x05, 8) + "01010000" + "54000100"
                 + "060001000a000000" + "0600020011000000"
                 + "14000300" + "fd00000000000000000000000000000a" + "0600040000350000"
-                + "0800060077727200" + "0c000700" + "0000000000000000" + "0800080000000000" + "0800090080000000",
+                + "0800060077727200" + "0c000700" + "00000000ffffffff" + "0800080000000000" + "0800090080000000",
             Hex(IpvsMessages.NewService(Family, 8, Web6)));
+
+    [Fact]
+    public void TheMaglevSchedulerHashesOnPortsToo() =>
+        Assert.Contains("0c000700" + "10000000ffffffff", Hex(IpvsMessages.NewService(Family, 7, Web with { Scheduler = "mh", Flags = IpvsVirtualServer.FlagsFor("mh") })));
+
+    [Fact]
+    public void EachOperationHasItsRequest()
+    {
+        Assert.Equal(Hex(IpvsMessages.SetService(Family, 3, Web)), Hex(IpvsMessages.For(Family, 3, new IpvsOperation(IpvsOperationKind.UpdateService, Web))));
+        Assert.Equal(Hex(IpvsMessages.DeleteDestination(Family, 4, Web, Pod)), Hex(IpvsMessages.For(Family, 4, new IpvsOperation(IpvsOperationKind.DeleteDestination, Web, Pod))));
+        Assert.Equal(Hex(IpvsMessages.NewDestination(Family, 5, Web, Pod)), Hex(IpvsMessages.For(Family, 5, new IpvsOperation(IpvsOperationKind.AddDestination, Web, Pod))));
+    }
 
     [Fact]
     public void DeleteServiceSendsOnlyTheIdentity() =>

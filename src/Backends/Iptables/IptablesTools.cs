@@ -1,0 +1,53 @@
+using Proxy.Core.Backends;
+using Proxy.Core.Exec;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Iptables;
+
+/// <summary>
+/// The save/restore executables of one family and the two ways we call them: read the filter and nat tables, and
+/// apply one payload with <c>--noflush</c>. Shared by iptables mode and IPVS mode (which keeps its masquerade and
+/// filter rules in iptables, as upstream).
+/// </summary>
+public sealed record IptablesTools(string Save, string Restore)
+{
+    /// <summary>Wait up to 5 s for the xtables lock, as upstream, instead of failing when another writer holds it.</summary>
+    private const string WaitSeconds = "5";
+
+    public static IptablesTools For(IpFamily family) =>
+        family == IpFamily.IPv4 ? new("iptables-save", "iptables-restore") : new("ip6tables-save", "ip6tables-restore");
+
+    /// <summary>What iptables-save shows for the tables we use; a missing tool throws <see cref="CommandNotFoundException"/>.</summary>
+    public async Task<KernelRules> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var table in BaseChains.Tables)
+        {
+            var result = await runner.RunAsync(Command.Read(Save, "-t", table), cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw new ProxySyncException($"{Save} -t {table} exited {result.ExitCode}: {result.StandardError.Trim()}");
+            }
+            text.Append(result.StandardOutput);
+        }
+        return KernelRules.Parse(text.ToString());
+    }
+
+    /// <summary>Applies <paramref name="transaction"/> in one call (nothing when it is empty); a refusal changes nothing and throws.</summary>
+    public async Task RestoreAsync(ICommandRunner runner, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
+    {
+        if (transaction.IsEmpty)
+        {
+            return;
+        }
+        var payload = transaction.ToString();
+        var command = RestoreCommand(payload);
+        var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
+        }
+    }
+
+    public Command RestoreCommand(string payload) => Command.Write(Restore, payload, "-w", WaitSeconds, "--noflush");
+}

@@ -1,0 +1,47 @@
+using Proxy.Backends.Iptables;
+using Proxy.Core.Backends;
+using Proxy.Core.Exec;
+
+namespace Proxy.Backends.Ipvs.Ipsets;
+
+/// <summary>The two ipset calls IPVS mode makes: <c>ipset save</c> to read every set, <c>ipset restore</c> to apply one payload.</summary>
+public static class IpsetCommands
+{
+    public const string Tool = "ipset";
+
+    public static async Task<Dictionary<string, HashSet<string>>> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken)
+    {
+        var result = await Run(runner, Command.Read(Tool, "save"), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException($"ipset save exited {result.ExitCode}: {result.StandardError.Trim()}");
+        }
+        return IpsetRestore.Parse(result.StandardOutput);
+    }
+
+    /// <summary>
+    /// One <c>ipset restore</c>. It stops at the first line it refuses, keeping the lines before: full syncs swap whole
+    /// sets, so each set is either all old or all new, and the next full sync redoes the rest.
+    /// </summary>
+    public static async Task RestoreAsync(ICommandRunner runner, string payload, bool partial, CancellationToken cancellationToken)
+    {
+        var command = Command.Write(Tool, payload, "restore");
+        var result = await Run(runner, command, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
+        }
+    }
+
+    private static async Task<CommandResult> Run(ICommandRunner runner, Command command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandNotFoundException e)
+        {
+            throw new ProxySyncException($"IPVS mode needs ipset: {e.Message}", e);
+        }
+    }
+}

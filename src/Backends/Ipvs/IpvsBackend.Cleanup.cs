@@ -1,0 +1,105 @@
+using System.Net.Sockets;
+using Proxy.Backends.Iptables;
+using Proxy.Backends.Ipvs.Ipsets;
+using Proxy.Backends.Ipvs.Netlink;
+using Proxy.Backends.Ipvs.Rules;
+using Proxy.Core.Backends;
+using Proxy.Core.Exec;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Ipvs;
+
+/// <summary>--cleanup: our virtual servers, kube-ipvs0, our chains and our ipsets, and nothing else.</summary>
+public sealed partial class IpvsBackend
+{
+    public async Task CleanupAsync(CancellationToken cancellationToken)
+    {
+        applied.Forget();
+        try
+        {
+            await CleanupAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NetlinkException e)
+        {
+            throw new ProxySyncException($"IPVS cleanup failed: {e.Message}", e);
+        }
+    }
+
+    private async Task CleanupAllAsync(CancellationToken cancellationToken)
+    {
+        var sets = await ReadSetsIfAnyAsync(cancellationToken).ConfigureAwait(false);
+        var index = links.FindLink(DummyDevice);
+        if (TryIpvs() is { } kernelIpvs)
+        {
+            var ours = new List<IpvsOperation>();
+            foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
+            {
+                var addresses = links.GetAddresses(family);
+                var bound = addresses.Where(a => a.LinkIndex == index).Select(a => a.Address).ToHashSet();
+                var nodeAddresses = addresses.Where(a => a.LinkIndex != index).Select(a => a.Address).ToHashSet();
+                var nodePorts = IpsetContents.NodePorts(family, sets);
+                var af = family == IpFamily.IPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
+                // Ours: on an address of kube-ipvs0, or a node port recorded in our sets on a node address. A virtual
+                // server someone else made on a node address and another port survives, as do excluded CIDRs.
+                ours.AddRange(kernelIpvs.GetServices()
+                    .Where(s => s.Address.AddressFamily == af && !options.ExcludeCidrs.Any(c => c.Contains(s.Address)))
+                    .Where(s => bound.Contains(s.Address) || (nodeAddresses.Contains(s.Address) && nodePorts.Contains((s.Protocol, s.Port))))
+                    .Select(s => new IpvsOperation(IpvsOperationKind.DeleteService, s)));
+            }
+            if (ours.Count > 0)
+            {
+                kernelIpvs.Apply(ours);
+            }
+        }
+        if (index is { } dummy)
+        {
+            links.DeleteLink(dummy);
+        }
+        foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
+        {
+            var tools = IptablesTools.For(family);
+            KernelRules kernel;
+            try
+            {
+                kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CommandNotFoundException)
+            {
+                continue; // no ip6tables on this node: nothing of ours there
+            }
+            await tools.RestoreAsync(runner, IpvsRules.Cleanup(kernel), partial: false, cancellationToken).ConfigureAwait(false);
+        }
+        // Sets last: the kernel refuses to destroy a set an iptables rule still matches on.
+        var destroy = IpsetNames.All().Where(sets.ContainsKey).ToList();
+        if (destroy.Count > 0)
+        {
+            await IpsetCommands.RestoreAsync(runner, IpsetRestore.Destroy(destroy), partial: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The kernel's sets, or none when ipset is not installed (then no set of ours can exist either).</summary>
+    private async Task<Dictionary<string, HashSet<string>>> ReadSetsIfAnyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await IpsetCommands.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProxySyncException e) when (e.InnerException is CommandNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The IPVS client, or null on a kernel without IPVS (nothing of ours can be in a table that does not exist).</summary>
+    private IIpvsClient? TryIpvs()
+    {
+        try
+        {
+            return ipvs ??= ipvsFactory();
+        }
+        catch (NetlinkException e) when (e.Errno == NoSuchFamily)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Proxy.Backends.Iptables;
+using Proxy.Backends.Ipvs.Ipsets;
+using Proxy.Backends.Ipvs.Netlink;
+using Proxy.Backends.Ipvs.Rules;
+using Proxy.Core.Backends;
+using Proxy.Core.Exec;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Ipvs;
+
+/// <summary>
+/// IPVS mode. Per family and sync: the kube-ipvs0 dummy holds every service address; one <c>ipset restore</c> updates
+/// the sets the masquerade and filter rules match on; on full syncs one <c>iptables-restore --noflush</c> rewrites those
+/// rules; then the virtual servers are planned against the kernel's table (full sync) or the one last applied (partial
+/// sync) and applied over generic netlink, and addresses of deleted services are unbound. IPVS itself has no
+/// transactions: a failure part-way leaves a mix, which the next (full) sync repairs.
+/// </summary>
+public sealed partial class IpvsBackend(
+    ICommandRunner runner,
+    Func<IIpvsClient> ipvsFactory,
+    ILinkClient links,
+    ISysctl sysctl,
+    IpvsOptions options,
+    ILogger<IpvsBackend> logger) : IProxyBackend, IDisposable
+{
+    public const string DummyDevice = "kube-ipvs0";
+
+    /// <summary>ENOENT from the generic netlink controller: no "IPVS" family, i.e. no ip_vs module.</summary>
+    private const int NoSuchFamily = 2;
+
+    /// <summary>ESRCH: the virtual server is gone (someone else deleted it).</summary>
+    private const int NoSuchService = 3;
+
+    private readonly AppliedStates<IpvsApplied> applied = new();
+    private IIpvsClient? ipvs;
+
+    public string Mode => "ipvs";
+
+    public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
+        applied.GuardAsync(async () =>
+        {
+            try
+            {
+                return await SyncFamiliesAsync(desired, full, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NetlinkException e)
+            {
+                throw new ProxySyncException($"IPVS sync failed: {e.Message}", e);
+            }
+            catch (IOException e)
+            {
+                throw new ProxySyncException($"IPVS sync failed: {e.Message}", e);
+            }
+        });
+
+    public void Dispose()
+    {
+        (ipvs as IDisposable)?.Dispose();
+        (links as IDisposable)?.Dispose();
+    }
+
+    private async Task<SyncResult> SyncFamiliesAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken)
+    {
+        int servicePorts = 0, changed = 0, written = 0;
+        var anyFull = full;
+        var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (desired.Any(s => full || applied.For(s.Family) is null))
+        {
+            EnsureSysctls();
+        }
+        foreach (var state in desired)
+        {
+            var previous = applied.For(state.Family);
+            var familyFull = full || previous is null;
+            anyFull |= familyFull;
+            var (operations, rules) = await SyncFamilyAsync(state, previous, familyFull, cancellationToken).ConfigureAwait(false);
+            servicePorts += state.Services.Count;
+            changed += familyFull ? state.Services.Count : ChangedPorts(previous!.State, state);
+            written += operations + rules;
+            foreach (var (table, _, _) in IpvsRules.Rules(state.Family, state.Masquerade, options.MasqueradeBit))
+            {
+                byTable[table] = byTable.GetValueOrDefault(table) + 1;
+            }
+        }
+        return new SyncResult(anyFull, servicePorts, changed, written) { RulesByTable = byTable.ToImmutableDictionary() };
+    }
+
+    /// <returns>How many IPVS operations and iptables rules were written.</returns>
+    private async Task<(int Operations, int Rules)> SyncFamilyAsync(ProxyState state, IpvsApplied? previous, bool full, CancellationToken cancellationToken)
+    {
+        var family = state.Family;
+        var kernelIpvs = Ipvs();
+        var index = links.FindLink(DummyDevice) ?? links.CreateDummy(DummyDevice);
+        var addresses = links.GetAddresses(family);
+        var bound = addresses.Where(a => a.LinkIndex == index).Select(a => a.Address).ToHashSet();
+        var nodeAddresses = NodeAddresses(addresses, index);
+        var serviceAddresses = state.Services.Select(p => p.ClusterIP).Distinct().ToList();
+        var contents = IpsetContents.From(state, nodeAddresses, serviceAddresses);
+
+        // Sets first: the rules and virtual servers below rely on them.
+        var nodePortsOwned = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
+        if (full)
+        {
+            var kernelSets = await IpsetCommands.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+            nodePortsOwned.UnionWith(IpsetContents.NodePorts(family, kernelSets));
+            await IpsetCommands.RestoreAsync(runner, IpsetRestore.Replace(contents, kernelSets.Keys.ToHashSet()), partial: false, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            nodePortsOwned.UnionWith(previous!.NodePorts);
+            var diff = IpsetRestore.Diff(previous.Sets, contents);
+            if (diff.Length > 0)
+            {
+                await IpsetCommands.RestoreAsync(runner, diff, partial: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var rules = full ? await RestoreRulesAsync(state, cancellationToken).ConfigureAwait(false) : 0;
+
+        var missing = serviceAddresses.Where(a => !bound.Contains(a)).ToList();
+        if (missing.Count > 0)
+        {
+            links.AddAddresses(index, missing);
+        }
+
+        var serviceAddressSet = serviceAddresses.ToHashSet();
+        var nodeAddressSet = nodeAddresses.ToHashSet();
+        bool Owned(IpvsVirtualServer vs) =>
+            !options.ExcludeCidrs.Any(c => c.Contains(vs.Address))
+            && (bound.Contains(vs.Address) || serviceAddressSet.Contains(vs.Address)
+                || (nodeAddressSet.Contains(vs.Address) && nodePortsOwned.Contains((vs.Protocol, vs.Port))));
+        var current = full ? Dump(kernelIpvs, family) : Refresh(kernelIpvs, previous!.Table);
+        var wanted = IpvsDesiredService.From(state, Scheduler, nodeAddresses);
+        var operations = IpvsPlanner.Plan(wanted, current, Owned);
+        if (operations.Count > 0)
+        {
+            LogApplying(logger, family, operations.Count);
+            kernelIpvs.Apply(operations);
+        }
+        var table = IpvsPlanner.After(current.Where(c => Owned(c.Key)).ToDictionary(), operations);
+
+        // Addresses last: a virtual server that was still deleting must not lose its address first.
+        var stale = bound.Where(a => !serviceAddressSet.Contains(a)).ToList();
+        if (stale.Count > 0)
+        {
+            links.DeleteAddresses(index, stale);
+        }
+        var servedNodePorts = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
+        applied.Set(family, new IpvsApplied(state, table, contents, servedNodePorts));
+        return (operations.Count, rules);
+    }
+
+    private string Scheduler => options.Scheduler.Length == 0 ? "rr" : options.Scheduler;
+
+    /// <summary>
+    /// The addresses node ports are served on: every address of the family except kube-ipvs0's, loopback and IPv6
+    /// link-local ones (upstream's GetAllLocalAddressesExcept). Each once, in address order.
+    /// </summary>
+    private static List<IPAddress> NodeAddresses(IReadOnlyList<LinkAddress> addresses, int dummyIndex) =>
+        [.. addresses
+            .Where(a => a.LinkIndex != dummyIndex && !IPAddress.IsLoopback(a.Address) && !a.Address.IsIPv6LinkLocal)
+            .Select(a => a.Address)
+            .Distinct()
+            .OrderBy(a => a.GetAddressBytes(), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))];
+
+    private static Dictionary<IpvsVirtualServer, IReadOnlyList<IpvsDestinationState>> Dump(IIpvsClient client, IpFamily family) =>
+        client.GetServices()
+            .Where(s => s.Address.AddressFamily == (family == IpFamily.IPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6))
+            .ToDictionary(s => s, client.GetDestinations);
+
+    /// <summary>What was last applied, with the real servers of services that are draining one re-read: their connection counts decide when they go.</summary>
+    private static Dictionary<IpvsVirtualServer, IReadOnlyList<IpvsDestinationState>> Refresh(
+        IIpvsClient client, IReadOnlyDictionary<IpvsVirtualServer, IReadOnlyList<IpvsDestinationState>> table)
+    {
+        var result = new Dictionary<IpvsVirtualServer, IReadOnlyList<IpvsDestinationState>>();
+        foreach (var (service, destinations) in table)
+        {
+            if (!destinations.Any(d => d.Server.Weight == 0))
+            {
+                result[service] = destinations;
+                continue;
+            }
+            try
+            {
+                result[service] = client.GetDestinations(service);
+            }
+            catch (NetlinkException e) when (e.Errno == NoSuchService)
+            {
+                // Deleted behind our back: the plan adds it again.
+            }
+        }
+        return result;
+    }
+
+    private static int ChangedPorts(ProxyState before, ProxyState after)
+    {
+        var old = before.Services.ToDictionary(p => p.Name);
+        var now = after.Services.ToDictionary(p => p.Name);
+        return now.Count(p => !old.TryGetValue(p.Key, out var was) || was != p.Value) + old.Keys.Count(k => !now.ContainsKey(k));
+    }
+
+    private void EnsureSysctls()
+    {
+        foreach (var (path, value, why) in IpvsSysctls.For(options))
+        {
+            var current = sysctl.Get(path);
+            if (current == value)
+            {
+                continue;
+            }
+            if (current is null && path.StartsWith("net/ipv4/vs/", StringComparison.Ordinal))
+            {
+                throw new ProxySyncException($"sysctl {path} does not exist: this kernel has no IPVS (load the ip_vs module: modprobe ip_vs)");
+            }
+            LogSysctl(logger, path, value, why);
+            sysctl.Set(path, value);
+        }
+    }
+
+    private IIpvsClient Ipvs()
+    {
+        try
+        {
+            return ipvs ??= ipvsFactory();
+        }
+        catch (NetlinkException e) when (e.Errno == NoSuchFamily)
+        {
+            throw new ProxySyncException("this kernel has no IPVS (the generic netlink family \"IPVS\" is missing): load the ip_vs module (modprobe ip_vs) or choose another --proxy-mode", e);
+        }
+    }
+
+    /// <returns>The number of rules written.</returns>
+    private async Task<int> RestoreRulesAsync(ProxyState state, CancellationToken cancellationToken)
+    {
+        var tools = IptablesTools.For(state.Family);
+        var kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+        var transaction = IpvsRules.Full(state.Family, state.Masquerade, options.MasqueradeBit, kernel);
+        await tools.RestoreAsync(runner, transaction, partial: false, cancellationToken).ConfigureAwait(false);
+        return transaction.RulesWritten;
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Applying {Count} IPVS operations ({Family})")]
+    private static partial void LogApplying(ILogger logger, IpFamily family, int count);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Setting sysctl {Path}={Value} ({Why})")]
+    private static partial void LogSysctl(ILogger logger, string path, string value, string why);
+}

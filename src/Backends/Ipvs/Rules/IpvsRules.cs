@@ -1,0 +1,90 @@
+using System.Globalization;
+using Proxy.Backends.Iptables;
+using Proxy.Backends.Ipvs.Ipsets;
+using Proxy.Core.Model;
+
+namespace Proxy.Backends.Ipvs.Rules;
+
+/// <summary>
+/// Pure: the iptables-restore payload of IPVS mode, upstream's rules (writeIptablesRules). They match on ipsets, so
+/// they depend on no service: a full sync rewrites them (and adds missing jumps), partial syncs change only the sets.
+/// Unlike upstream, rules on a set are written even while it is empty, which keeps the payload constant.
+/// </summary>
+public static class IpvsRules
+{
+    public static RestoreTransaction Full(IpFamily family, MasqueradePolicy masquerade, int masqueradeBit, KernelRules kernel)
+    {
+        var transaction = new RestoreTransaction();
+        foreach (var (table, chain) in IpvsChains.Owned)
+        {
+            transaction.Declare(table, chain);
+        }
+        foreach (var (table, chain, rule) in Rules(family, masquerade, masqueradeBit))
+        {
+            transaction.Append(table, chain, rule);
+        }
+        foreach (var (table, builtIn, rule) in IpvsChains.Jumps)
+        {
+            if (!kernel.HasRule(table, builtIn, rule))
+            {
+                transaction.InsertFirst(table, builtIn, rule);
+            }
+        }
+        return transaction;
+    }
+
+    /// <summary>Removes our jumps and chains (those that exist) and nothing else.</summary>
+    public static RestoreTransaction Cleanup(KernelRules kernel) => RestorePlanner.Cleanup(kernel, IpvsChains.IsOwned);
+
+    /// <summary>Every rule, in upstream's order within each chain.</summary>
+    public static IEnumerable<(string Table, string Chain, string Rule)> Rules(IpFamily family, MasqueradePolicy masquerade, int masqueradeBit)
+    {
+        var mark = "0x" + (1 << masqueradeBit).ToString("x", CultureInfo.InvariantCulture);
+        string Set(string name) => IpsetNames.Of(name, family);
+        const string nat = BaseChains.Nat, filter = BaseChains.Filter;
+
+        // Node-local clients of loopback are never proxied (upstream's first rule).
+        yield return (nat, IpvsChains.Services, $"-s {(family == IpFamily.IPv4 ? "127.0.0.0/8" : "::1/128")} -j RETURN");
+        yield return (nat, IpvsChains.Postrouting,
+            $"-m comment --comment \"Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose\" -m set --match-set {Set(IpsetNames.LoopBack)} dst,dst,src -j MASQUERADE");
+        yield return (nat, IpvsChains.NodePort,
+            $"-p tcp -m comment --comment \"Kubernetes nodeport TCP port for masquerade purpose\" -m set --match-set {Set(IpsetNames.NodePortTcp)} dst -j {IpvsChains.MarkMasq}");
+        yield return (nat, IpvsChains.NodePort,
+            $"-p udp -m comment --comment \"Kubernetes nodeport UDP port for masquerade purpose\" -m set --match-set {Set(IpsetNames.NodePortUdp)} dst -j {IpvsChains.MarkMasq}");
+        yield return (nat, IpvsChains.NodePort,
+            $"-p sctp -m comment --comment \"Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'\" -m set --match-set {Set(IpsetNames.NodePortSctp)} dst,dst -j {IpvsChains.MarkMasq}");
+
+        var clusterIP = $"-m comment --comment \"Kubernetes service cluster ip + port for masquerade purpose\" -m set --match-set {Set(IpsetNames.ClusterIP)}";
+        if (masquerade.All)
+        {
+            yield return (nat, IpvsChains.Services, $"{clusterIP} dst,dst -j {IpvsChains.MarkMasq}");
+        }
+        else if (masquerade.ClusterCidr is { } cidr)
+        {
+            // Off-cluster traffic to a service address is masqueraded: it may be answered by an endpoint on another node.
+            yield return (nat, IpvsChains.Services, $"{clusterIP} dst,dst ! -s {cidr} -j {IpvsChains.MarkMasq}");
+        }
+        else
+        {
+            // Without a cluster CIDR, node-originated connections that picked a service address as their source (the
+            // addresses are local, on kube-ipvs0) are masqueraded, as upstream.
+            yield return (nat, IpvsChains.Services, $"{clusterIP} src,dst -j {IpvsChains.MarkMasq}");
+        }
+        yield return (nat, IpvsChains.Services, $"-m addrtype --dst-type LOCAL -j {IpvsChains.NodePort}");
+        yield return (nat, IpvsChains.LoadBalancer, $"-j {IpvsChains.MarkMasq}");
+        yield return (filter, IpvsChains.SourceRangesFirewall, "-j DROP");
+        // Accept what IPVS will handle, in case later rules would drop it.
+        yield return (nat, IpvsChains.Services, $"-m set --match-set {Set(IpsetNames.ClusterIP)} dst,dst -j ACCEPT");
+        yield return (filter, IpvsChains.Forward, $"-m comment --comment \"kubernetes forwarding rules\" -m mark --mark {mark}/{mark} -j ACCEPT");
+        yield return (filter, IpvsChains.Forward, "-m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        // Service addresses are local (kube-ipvs0): without this, a host process listening on 0.0.0.0 would answer on
+        // every service address and any port (kubernetes#72236). Service ports pass on to IPVS; anything else is refused.
+        yield return (filter, IpvsChains.IpvsFilter, $"-m set --match-set {Set(IpsetNames.ClusterIP)} dst,dst -j RETURN");
+        yield return (filter, IpvsChains.IpvsFilter, $"-m conntrack --ctstate NEW -m set --match-set {Set(IpsetNames.IpvsIps)} dst -j REJECT");
+        yield return (nat, IpvsChains.Postrouting, $"-m mark ! --mark {mark}/{mark} -j RETURN");
+        // Clear the mark so a packet that goes through the stack again is not masqueraded twice.
+        yield return (nat, IpvsChains.Postrouting, $"-j MARK --xor-mark {mark}");
+        yield return (nat, IpvsChains.Postrouting, "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
+        yield return (nat, IpvsChains.MarkMasq, $"-j MARK --or-mark {mark}");
+    }
+}
