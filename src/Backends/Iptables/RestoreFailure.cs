@@ -13,7 +13,9 @@ public static partial class RestoreFailure
     public static string Describe(Command command, CommandResult result, string payload)
     {
         var error = result.StandardError.Trim();
-        var message = $"{command.FileName} exited {result.ExitCode}: {(error.Length > 0 ? error : "(no error output)")}";
+        // The tool and its verb ("ipset restore"), without the flags that carry no meaning for the operator.
+        var name = command.Arguments.Count > 0 && !command.Arguments[0].StartsWith('-') ? $"{command.FileName} {command.Arguments[0]}" : command.FileName;
+        var message = $"{name} exited {result.ExitCode}: {(error.Length > 0 ? error : "(no error output)")}";
         var match = LineNumber().Match(error);
         if (match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var line))
         {

@@ -104,10 +104,6 @@ public static class Flags
                 return (null, $"invalid value \"{value}\" for --{flag.Name}: {problem}");
             }
         }
-        if (!BackendFactory.Modes.Contains(options.ProxyMode))
-        {
-            return (null, $"mode \"{options.ProxyMode}\" is not built yet (supported: {string.Join(", ", BackendFactory.Modes)})");
-        }
         return (options, null);
     }
 

@@ -11,7 +11,11 @@ internal sealed class FakeIpvsClient : IIpvsClient
 {
     private readonly Dictionary<(IPAddress, Core.Model.L4Protocol, int), (IpvsVirtualServer Service, List<IpvsDestinationState> Destinations)> table = [];
 
+    /// <summary>Every change, in order, as ipvsadm-like lines.</summary>
     public List<string> Log { get; } = [];
+
+    /// <summary>How many dump requests were made (services or destinations): partial syncs should make none.</summary>
+    public int Dumps { get; private set; }
 
     public void SetConnections(IpvsVirtualServer service, IPAddress address, int active, int inactive)
     {
@@ -20,9 +24,17 @@ internal sealed class FakeIpvsClient : IIpvsClient
         list[index] = list[index] with { ActiveConnections = active, InactiveConnections = inactive };
     }
 
-    public IReadOnlyList<IpvsVirtualServer> GetServices() => [.. table.Values.Select(v => v.Service)];
+    public IReadOnlyList<IpvsVirtualServer> GetServices()
+    {
+        Dumps++;
+        return [.. table.Values.Select(v => v.Service)];
+    }
 
-    public IReadOnlyList<IpvsDestinationState> GetDestinations(IpvsVirtualServer service) => [.. Entry(service).Destinations];
+    public IReadOnlyList<IpvsDestinationState> GetDestinations(IpvsVirtualServer service)
+    {
+        Dumps++;
+        return [.. Entry(service).Destinations];
+    }
 
     public void AddService(IpvsVirtualServer service)
     {
@@ -50,6 +62,7 @@ internal sealed class FakeIpvsClient : IIpvsClient
 
     public void AddDestination(IpvsVirtualServer service, IpvsRealServer destination)
     {
+        Log.Add($"add {service} -> {destination.Address}:{destination.Port}");
         var list = Entry(service).Destinations;
         if (list.Any(d => Same(d.Server, destination)))
         {
@@ -60,6 +73,7 @@ internal sealed class FakeIpvsClient : IIpvsClient
 
     public void UpdateDestination(IpvsVirtualServer service, IpvsRealServer destination)
     {
+        Log.Add($"update {service} -> {destination.Address}:{destination.Port} weight {destination.Weight}");
         var list = Entry(service).Destinations;
         var index = list.FindIndex(d => Same(d.Server, destination));
         list[index >= 0 ? index : throw new InvalidOperationException($"ENOENT: {destination}")] = list[index] with { Server = destination };
@@ -67,6 +81,7 @@ internal sealed class FakeIpvsClient : IIpvsClient
 
     public void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination)
     {
+        Log.Add($"delete {service} -> {destination.Address}:{destination.Port}");
         if (Entry(service).Destinations.RemoveAll(d => Same(d.Server, destination)) == 0)
         {
             throw new InvalidOperationException($"ENOENT: {destination}");

@@ -47,7 +47,7 @@ public class FlagsTests
     [InlineData(new[] { "--bogus=1" }, "unknown flag: --bogus (see --help)")]
     [InlineData(new[] { "stray" }, "unexpected argument \"stray\" (flags start with --; see --help)")]
     [InlineData(new[] { "--manifests" }, "flag needs an argument: --manifests")]
-    [InlineData(new[] { "--proxy-mode", "userspace" }, "invalid value \"userspace\" for --proxy-mode: unsupported proxy mode \"userspace\" (supported: iptables, nftables)")]
+    [InlineData(new[] { "--proxy-mode", "userspace" }, "invalid value \"userspace\" for --proxy-mode: unsupported proxy mode \"userspace\" (supported: iptables, nftables, ipvs)")]
     [InlineData(new[] { "--cluster-cidr", "10.0.0.0/33" }, "invalid value \"10.0.0.0/33\" for --cluster-cidr: \"10.0.0.0/33\" is not a CIDR such as 10.244.0.0/16")]
     [InlineData(new[] { "--cluster-cidr", "10.0.0.0/8,10.1.0.0/16" }, "invalid value \"10.0.0.0/8,10.1.0.0/16\" for --cluster-cidr: at most one CIDR per IP family")]
     [InlineData(new[] { "--iptables-masquerade-bit", "32" }, "invalid value \"32\" for --iptables-masquerade-bit: \"32\" is not an integer in [0, 31]")]

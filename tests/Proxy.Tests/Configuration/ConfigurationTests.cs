@@ -161,13 +161,30 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void AModeUpstreamKnowsButWeHaveNotBuiltIsAClearError()
+    public void IpvsModeTakesItsSettingsFromTheFile_AndTheSchedulerFlagOverridesIt()
     {
-        var path = File("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n");
+        var path = File("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nipvs: {scheduler: lc, strictARP: true, syncPeriod: 10s}\n");
 
-        var (_, error) = Flags.Parse(["--config", path]);
+        var (fromFile, _) = Flags.Parse(["--config", path]);
+        var (overridden, _) = Flags.Parse(["--config", path, "--ipvs-scheduler", "mh"]);
 
-        Assert.Equal("mode \"ipvs\" is not built yet (supported: iptables, nftables)", error);
+        Assert.Equal("ipvs", fromFile!.ProxyMode);
+        Assert.Equal("lc", fromFile.Config.Ipvs.Scheduler);
+        Assert.True(fromFile.Config.Ipvs.StrictARP);
+        Assert.Equal(TimeSpan.FromSeconds(10), fromFile.SyncPeriod);
+        Assert.Equal("mh", overridden!.Config.Ipvs.Scheduler);
+    }
+
+    [Fact]
+    public void AnUnknownIpvsSchedulerIsRejectedByFieldAndByFlag()
+    {
+        var path = File("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nipvs: {scheduler: fastest}\n");
+
+        var (_, fileError) = Flags.Parse(["--config", path]);
+        var (_, flagError) = Flags.Parse(["--proxy-mode", "ipvs", "--ipvs-scheduler", "fastest"]);
+
+        Assert.Contains("ipvs.scheduler: \"fastest\" is not an IPVS scheduler", fileError);
+        Assert.StartsWith("invalid value \"fastest\" for --ipvs-scheduler: not an IPVS scheduler (rr, wrr, lc,", flagError);
     }
 
     [Fact]
