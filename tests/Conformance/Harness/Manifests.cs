@@ -11,7 +11,10 @@ public sealed class Manifests : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
-    /// <summary>A Service with one port named "p" plus its EndpointSlice with <paramref name="endpoints"/> (pod IPs).</summary>
+    /// <summary>
+    /// A Service with one port named "p" plus its EndpointSlice with <paramref name="endpoints"/> (pod IPs), all on
+    /// this node ("node-1", the proxy's --hostname-override): the pod namespaces hang off the node namespace.
+    /// </summary>
     public static string Service(string name, string clusterIP, int port, int targetPort, string[] endpoints, int nodePort = 0, string protocol = "TCP")
     {
         var type = nodePort == 0 ? "ClusterIP" : "NodePort";
@@ -23,7 +26,7 @@ public sealed class Manifests : IDisposable
             metadata: {"{"}name: {name}-1, namespace: default, labels: {"{"}kubernetes.io/service-name: {name}{"}"}{"}"}
             addressType: IPv4
             ports: [{"{"}name: p, protocol: {protocol}, port: {targetPort}{"}"}]
-            endpoints: [{string.Join(", ", endpoints.Select(e => $"{{addresses: [{e}]}}"))}]
+            endpoints: [{string.Join(", ", endpoints.Select(e => $"{{addresses: [{e}], nodeName: node-1}}"))}]
             """;
         return $"""
             apiVersion: v1

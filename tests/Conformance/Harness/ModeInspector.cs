@@ -3,27 +3,57 @@ namespace Proxy.Conformance.Tests.Harness;
 /// <summary>How an operator looks at what one mode programmed, inside the node namespace.</summary>
 public sealed class ModeInspector(Topology topology, string mode)
 {
-    /// <summary>Everything the mode could have touched (iptables-save for iptables, the whole nft ruleset for nftables), without timestamps.</summary>
+    /// <summary>
+    /// Everything the mode could have touched, without timestamps or counters: iptables-save, plus the whole nft
+    /// ruleset for nftables, plus the IPVS table, the ipsets and the addresses for ipvs.
+    /// </summary>
     public async Task<string> DumpAsync()
     {
         var iptables = await topology.SaveAsync();
         var text = string.Join('\n', iptables.Split('\n').Where(l => !l.StartsWith('#')));
-        return mode == "nftables" ? text + "\n" + await topology.InNodeAsync("nft", "list", "ruleset") : text;
+        return mode switch
+        {
+            "nftables" => text + "\n" + await topology.InNodeAsync("nft", "list", "ruleset"),
+            "ipvs" => text + "\n" + await IpvsStateAsync(),
+            _ => text,
+        };
     }
 
-    /// <summary>The listing an operator greps for a service name (`iptables -t nat -L -n`, `nft list table ip kube-proxy`).</summary>
-    public Task<string> ListingAsync() => mode == "nftables"
-        ? topology.InNodeAsync("nft", "list", "table", "ip", "kube-proxy")
-        : topology.InNodeAsync("iptables", "-t", "nat", "-L", "-n");
+    /// <summary>The listing an operator reads (`iptables -t nat -L -n`, `nft list table ip kube-proxy`, `ipvsadm -Ln`).</summary>
+    public Task<string> ListingAsync() => mode switch
+    {
+        "nftables" => topology.InNodeAsync("nft", "list", "table", "ip", "kube-proxy"),
+        "ipvs" => topology.InNodeAsync("ipvsadm", "-Ln"),
+        _ => topology.InNodeAsync("iptables", "-t", "nat", "-L", "-n"),
+    };
 
-    /// <summary>True when nothing this proxy owns is left in the kernel.</summary>
+    /// <summary>
+    /// What the listing and the dry-run output of this mode show for one service port: its name where rules carry
+    /// comments (iptables, nftables); IPVS has no names, so there it is the virtual server's address and port.
+    /// </summary>
+    public string ServiceMarker(string name, string clusterIP, int port) => mode == "ipvs" ? $"{clusterIP}:{port}" : name;
+
+    /// <summary>True when nothing this proxy owns is left in the kernel, whatever the mode.</summary>
     public async Task<bool> NothingOursLeftAsync()
     {
-        var dump = await topology.SaveAsync() + await topology.InNodeAsync("nft", "list", "ruleset");
+        var dump = await topology.SaveAsync() + await topology.InNodeAsync("nft", "list", "ruleset")
+            + await topology.InNodeAsync("ipset", "save") + await topology.InNodeAsync("ip", "-o", "link");
+        var ipvs = mode == "ipvs" ? await topology.InNodeAsync("ipvsadm", "-Ln") : "";
         return !dump.Contains("KUBE-", StringComparison.Ordinal) && !dump.Contains("table ip kube-proxy", StringComparison.Ordinal)
-            && !dump.Contains("table ip6 kube-proxy", StringComparison.Ordinal);
+            && !dump.Contains("table ip6 kube-proxy", StringComparison.Ordinal) && !dump.Contains("kube-ipvs0", StringComparison.Ordinal)
+            && !ipvs.Contains("10.96.", StringComparison.Ordinal) && !ipvs.Contains($"{Topology.NodeIP}:3", StringComparison.Ordinal);
     }
 
-    /// <summary>A marker the dry-run payload of this mode must contain.</summary>
-    public string PayloadMarker => mode == "nftables" ? "add table ip kube-proxy" : "*nat";
+    /// <summary>A marker the dry-run output of this mode must contain.</summary>
+    public string PayloadMarker => mode switch
+    {
+        "nftables" => "add table ip kube-proxy",
+        "ipvs" => "# ipvs add-service",
+        _ => "*nat",
+    };
+
+    private async Task<string> IpvsStateAsync() =>
+        await topology.InNodeAsync("ipvsadm", "-Ln") + "\n"
+        + await topology.InNodeAsync("ipset", "save") + "\n"
+        + await topology.InNodeAsync("ip", "-o", "addr");
 }

@@ -25,12 +25,13 @@ public sealed class ExampleManifestsScenario
         }
         await topology.AddPodAsync("client", "10.244.1.20");
 
-        await Sync.OnceAsync(topology, Path.Combine(RepositoryRoot(), "deploy", "examples"), mode);
+        await Sync.OnceAsync(topology, Path.Combine(RepositoryRoot.Path, "deploy", "examples"), mode);
 
-        var listing = await new ModeInspector(topology, mode).ListingAsync();
-        foreach (var service in new[] { "default/web:http", "default/shop", "kube-system/kube-dns:dns", "kube-system/kube-dns:dns-tcp" })
+        var inspector = new ModeInspector(topology, mode);
+        var listing = await inspector.ListingAsync();
+        foreach (var (service, ip, port) in new[] { ("default/web:http", "10.96.0.10", 80), ("default/shop", "10.96.0.20", 80), ("kube-system/kube-dns:dns", "10.96.0.53", 53), ("kube-system/kube-dns:dns-tcp", "10.96.0.53", 53) })
         {
-            Assert.Contains(service, listing);
+            Assert.Contains(inspector.ServiceMarker(service, ip, port), listing);
         }
         AnsweredBy(await Sync.ProbeManyAsync(30, topology.Pod("client"), "10.96.0.10", 80), "pod2", "pod3", "pod4");
         AnsweredBy(await Sync.ProbeManyAsync(30, topology.Client, Topology.NodeIP, 30080), "pod7", "pod8", "pod9");
@@ -43,15 +44,5 @@ public sealed class ExampleManifestsScenario
     {
         Assert.True(results.All(r => r.Outcome == ProbeOutcome.Answered), Sync.Describe(results));
         Assert.Equal(pods, results.Select(r => r.Pod!).Distinct().Order(StringComparer.Ordinal));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Proxy.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new DirectoryNotFoundException("no Proxy.sln above " + AppContext.BaseDirectory);
     }
 }

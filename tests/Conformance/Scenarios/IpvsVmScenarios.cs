@@ -1,0 +1,61 @@
+using System.Xml.Linq;
+using Proxy.Conformance.Tests.Harness;
+
+namespace Proxy.Conformance.Tests.Scenarios;
+
+/// <summary>
+/// --proxy-mode ipvs needs ip_vs and dummy, which this machine's kernel lacks: this test boots tests/vm (QEMU, Debian's
+/// kernel on the host's own root filesystem) and runs this very suite inside it with KP_CONFORMANCE_MODES=ipvs, so the
+/// shared scenarios run in ipvs mode against a real IPVS kernel, with the binaries built here.
+/// </summary>
+[Collection(nameof(KernelCollection))]
+public sealed class IpvsVmScenarios(ITestOutputHelper output)
+{
+    /// <summary>vmrun's exit code when it cannot start a VM at all (qemu or a helper tool missing).</summary>
+    private const int VmUnavailable = 125;
+
+    /// <summary>Every ipvs-mode scenario of this suite: fewer results means some did not run.</summary>
+    private const int ExpectedScenarios = 9;
+
+    [Fact]
+    [Trait("Tier", "vm-host")]
+    public async Task TheSharedScenariosPassInIpvsModeInsideAKernelWithIpvs()
+    {
+        if (Environment.GetEnvironmentVariable("KP_CONFORMANCE_MODES") is { Length: > 0 })
+        {
+            Assert.Skip("KP_CONFORMANCE_MODES chooses the modes: this run is already the one inside the VM, or a narrowed one");
+        }
+        Prerequisites.Require();
+        var results = Path.Combine(AppContext.BaseDirectory, $"ipvs-vm-results-{Environment.ProcessId}.xml");
+        var vm = await Shell.RunAsync(
+            Path.Combine(RepositoryRoot.Path, "tests", "vm", "vmrun.sh"),
+            [
+                "--share", AppContext.BaseDirectory,
+                "-e", "KP_CONFORMANCE_MODES=ipvs",
+                "-e", "KP_REQUIRE_KERNEL=1",
+                "-e", "DOTNET_CLI_TELEMETRY_OPTOUT=1",
+                "--",
+                Path.Combine(AppContext.BaseDirectory, "Proxy.Conformance.Tests"),
+                "-trait-", "Tier=vm-host", "-noColor", "-noLogo", "-xml", results,
+            ],
+            TimeSpan.FromMinutes(20));
+        output.WriteLine(vm.Stdout);
+        output.WriteLine(vm.Stderr);
+        if (vm.ExitCode == VmUnavailable && !File.Exists(results))
+        {
+            Prerequisites.Unmet($"the IPVS test VM cannot start: {vm.Stderr.Trim()}");
+        }
+
+        Assert.True(File.Exists(results), $"the suite inside the VM wrote no results: {vm}");
+        var assembly = XDocument.Load(results).Root!.Element("assembly")!;
+        var tests = assembly.Descendants("test").ToList();
+        foreach (var test in tests)
+        {
+            output.WriteLine($"{test.Attribute("result")?.Value,-5} {test.Attribute("time")?.Value,8}s {test.Attribute("name")?.Value}");
+        }
+        File.Delete(results);
+        Assert.True(vm.ExitCode == 0, $"the ipvs scenarios failed inside the VM:\n{vm}");
+        Assert.Equal(ExpectedScenarios, tests.Count(t => t.Attribute("result")?.Value == "Pass"));
+        Assert.All(tests, t => Assert.Contains("ipvs", t.Attribute("name")?.Value, StringComparison.Ordinal));
+    }
+}
