@@ -6,7 +6,7 @@ namespace Proxy.Conformance.Tests.Harness;
 /// </summary>
 public static class Prerequisites
 {
-    private static readonly string[] Tools = ["ip", "iptables", "iptables-save", "iptables-restore", "socat", "ss"];
+    private static readonly string[] Tools = ["ip", "iptables", "iptables-save", "iptables-restore"];
 
     private static readonly Lazy<string?> Missing = new(Find);
 
@@ -40,6 +40,6 @@ public static class Prerequisites
         }
         var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"]).ToList();
         var missing = Tools.Where(t => !path.Any(p => File.Exists(Path.Combine(p, t)))).ToList();
-        return missing.Count == 0 ? null : $"missing tools: {string.Join(", ", missing)} (apt-get install iptables iproute2 socat)";
+        return missing.Count == 0 ? null : $"missing tools: {string.Join(", ", missing)} (apt-get install iptables iproute2)";
     }
 }

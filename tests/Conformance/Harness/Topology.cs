@@ -1,10 +1,14 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Proxy.Conformance.Tests.Harness;
 
 /// <summary>
 /// A node as the proxy sees it, built from network namespaces this test owns: a node namespace where the proxy
 /// runs, one namespace per pod joined to the node by a point-to-point veth with a host route (Calico-style
 /// gateway 169.254.1.1, so no bridge, no br_netfilter), and an external client on 192.0.2.0/24. Pod servers answer
-/// with their name and the source address they saw. Disposing removes every namespace and process it made.
+/// with their name and the source address they saw; they and the probes are in-process sockets opened inside the
+/// namespaces (no process per request). Disposing removes every namespace and server it made.
 /// </summary>
 public sealed class Topology : IAsyncDisposable
 {
@@ -16,7 +20,7 @@ public sealed class Topology : IAsyncDisposable
     private static int counter;
     private readonly string prefix = $"kpc{Environment.ProcessId % 10000}x{Interlocked.Increment(ref counter)}";
     private readonly List<string> namespaces = [];
-    private readonly List<System.Diagnostics.Process> servers = [];
+    private readonly List<PodServer> servers = [];
     private readonly Dictionary<string, string> podNamespaces = [];
 
     private Topology()
@@ -62,43 +66,24 @@ public sealed class Topology : IAsyncDisposable
         await Ip("-n", Node, "route", "add", $"{ip}/32", "dev", link);
     }
 
-    /// <summary>Starts a server in pod <paramref name="name"/> that answers "name source-address" on each connection or datagram.</summary>
-    public async Task StartServerAsync(string name, int port, string protocol = "tcp")
+    /// <summary>Starts a server in pod <paramref name="name"/> that answers "name source-address" on each connection or datagram; returns once it listens.</summary>
+    public Task StartServerAsync(string name, int port, string protocol = "tcp")
     {
-        var listen = protocol == "udp" ? $"UDP-RECVFROM:{port},fork,reuseaddr" : $"TCP-LISTEN:{port},fork,reuseaddr";
-        var info = new System.Diagnostics.ProcessStartInfo("ip")
-        {
-            ArgumentList = { "netns", "exec", Pod(name), "socat", listen, $"SYSTEM:echo {name} $SOCAT_PEERADDR" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        servers.Add(System.Diagnostics.Process.Start(info)!);
-        var flag = protocol == "udp" ? "-Hlun" : "-Hltn";
-        for (var i = 0; i < 100; i++)
-        {
-            var listening = await Shell.RunAsync("ip", ["netns", "exec", Pod(name), "ss", flag, $"sport = :{port}"]);
-            if (listening.Stdout.Trim().Length > 0)
-            {
-                return;
-            }
-            await Task.Delay(20);
-        }
-        Assert.Fail($"the {protocol} server of pod {name} is not listening on {port}");
+        servers.Add(PodServer.Start(Pod(name), name, port, Protocol(protocol)));
+        return Task.CompletedTask;
     }
 
-    /// <summary>One connection (TCP) or request (UDP) from namespace <paramref name="from"/> to ip:port.</summary>
-    public static async Task<ProbeResult> ProbeAsync(string from, string ip, int port, string protocol = "tcp")
+    /// <summary>
+    /// One connection (TCP) or request (UDP) from namespace <paramref name="from"/> to ip:port (IPv4 or IPv6). It
+    /// follows the running test's cancellation rather than taking a token, so the scenarios' calls stay as they are.
+    /// </summary>
+    public static Task<ProbeResult> ProbeAsync(string from, string ip, int port, string protocol = "tcp")
     {
-        var target = protocol == "udp" ? $"UDP:{ip}:{port}" : $"TCP:{ip}:{port},connect-timeout=2";
-        var result = await Shell.RunAsync("ip", ["netns", "exec", from, "socat", "-T", "2", "-", target], TimeSpan.FromSeconds(10), stdin: protocol == "udp" ? "ping\n" : "");
-        var answer = result.Stdout.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (result.ExitCode == 0 && answer.Length == 2)
-        {
-            return new ProbeResult(ProbeOutcome.Answered, answer[0], answer[1], result.Elapsed, "");
-        }
-        var outcome = result.Stderr.Contains("Connection refused", StringComparison.Ordinal) ? ProbeOutcome.Refused : ProbeOutcome.TimedOut;
-        return new ProbeResult(outcome, null, null, result.Elapsed, result.Stderr.Trim());
+        var target = new IPEndPoint(IPAddress.Parse(ip), port);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        return Protocol(protocol) == ProtocolType.Udp
+            ? Probe.UdpAsync(from, target, cancellationToken)
+            : Probe.TcpAsync(from, target, cancellationToken);
     }
 
     /// <summary>Runs kube-proxy-sharp (the apphost built next to these tests) inside the node namespace.</summary>
@@ -129,18 +114,26 @@ public sealed class Topology : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var failures = new List<Exception>();
         foreach (var server in servers)
         {
-            if (!server.HasExited)
+            try
             {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync();
+                await server.DisposeAsync();
             }
-            server.Dispose();
+            catch (Exception e)
+            {
+                failures.Add(e);
+            }
         }
         foreach (var ns in Enumerable.Reverse(namespaces))
         {
             await Shell.RunAsync("ip", ["netns", "del", ns]);
+        }
+        // After the namespaces are gone: a broken pod server is a harness bug worth seeing, but not worth leaking for.
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("pod servers failed", failures);
         }
     }
 
@@ -169,4 +162,11 @@ public sealed class Topology : IAsyncDisposable
     }
 
     private static Task<string> Ip(params string[] arguments) => Shell.CheckedAsync("ip", arguments);
+
+    private static ProtocolType Protocol(string protocol) => protocol switch
+    {
+        "tcp" => ProtocolType.Tcp,
+        "udp" => ProtocolType.Udp,
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "tcp or udp"),
+    };
 }
