@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Backends.Nftables;
+using Proxy.Bench;
 using Proxy.Core.Exec;
 using Proxy.Reconciling;
 
 // Usage (root): dotnet run --project bench/Nftables -c Release [-- 1000,10000]
 // For each size: synthetic services × 10 endpoints (every 10th a NodePort), programmed in a fresh network namespace.
 var sizes = (args.Length > 0 ? args[0] : "1000,10000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-const int Endpoints = 10;
+const int Endpoints = SyntheticCluster.Endpoints;
 var options = new ReconcileOptions(false, [System.Net.IPNetwork.Parse("10.128.0.0/9")]);
 var node = NodeContext.Named("node-1");
 var exe = Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp");
@@ -23,7 +23,7 @@ foreach (var size in sizes)
     {
         var runner = new TimedNetnsRunner(ns);
         var backend = new NftablesBackend(runner, new NftablesOptions(), NullLogger<NftablesBackend>.Instance);
-        var objects = Cluster(size, generation: 0);
+        var objects = SyntheticCluster.Objects(size, generation: 0);
 
         // (a) full sync: model (reconcile) + render, then nft -f.
         var clock = Stopwatch.StartNew();
@@ -50,7 +50,7 @@ foreach (var size in sizes)
         var reconcileSamples = new List<double>();
         for (var g = 1; g <= 10; g++)
         {
-            var changed = objects with { EndpointSlices = objects.EndpointSlices.SetItem(0, Cluster(1, generation: g).EndpointSlices[0]) };
+            var changed = objects with { EndpointSlices = objects.EndpointSlices.SetItem(0, SyntheticCluster.Objects(1, generation: g).EndpointSlices[0]) };
             runner.Calls.Clear();
             clock.Restart();
             var next = reconciler.Reconcile(changed, node, options);
@@ -66,11 +66,11 @@ foreach (var size in sizes)
         reconcileSamples.Sort();
         Console.WriteLine($"{size}: one endpoint changed: median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
             + $"(reconcile median {reconcileSamples[5]:F1} ms; nft -f in the last: {runner.Calls.Sum(c => c.TotalMilliseconds):F1} ms)");
-        Console.WriteLine($"{size}: this process' peak RSS {PeakRssMiB(Environment.ProcessId):F0} MiB");
+        Console.WriteLine($"{size}: this process' peak RSS {SyntheticCluster.PeakRssMiB(Environment.ProcessId):F0} MiB");
 
         // (c) the daemon itself, --once from manifests, peak RSS sampled from /proc while it runs.
         var dir = Directory.CreateTempSubdirectory("kps-bench-nft-").FullName;
-        File.WriteAllText(Path.Combine(dir, "cluster.yaml"), Manifests(size));
+        File.WriteAllText(Path.Combine(dir, "cluster.yaml"), SyntheticCluster.Manifests(size));
         var daemon = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, exe, "--once", "--proxy-mode", "nftables", "--manifests", dir, "--cluster-cidr", "10.128.0.0/9"])
         {
             RedirectStandardError = true,
@@ -79,7 +79,7 @@ foreach (var size in sizes)
         var daemonClock = Stopwatch.StartNew();
         while (!daemon.HasExited)
         {
-            peak = Math.Max(peak, PeakRssMiB(daemon.Id));
+            peak = Math.Max(peak, SyntheticCluster.PeakRssMiB(daemon.Id));
             await Task.Delay(20);
         }
         var log = await daemon.StandardError.ReadToEndAsync();
@@ -103,58 +103,6 @@ foreach (var size in sizes)
     }
 }
 
-static ClusterObjects Cluster(int size, int generation)
-{
-    var services = new List<V1Service>();
-    var slices = new List<V1EndpointSlice>();
-    for (var i = 0; i < size; i++)
-    {
-        services.Add(new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = $"svc-{i}", NamespaceProperty = "bench" },
-            Spec = new V1ServiceSpec
-            {
-                Type = i % 10 == 0 ? "NodePort" : "ClusterIP",
-                ClusterIP = $"10.{96 + (i / 62500)}.{i / 250 % 250}.{(i % 250) + 1}",
-                Ports = [new V1ServicePort { Name = "http", Port = 80, Protocol = "TCP", NodePort = i % 10 == 0 ? 30000 + (i / 10) : null }],
-            },
-        });
-        // Generation g moves service 0's first endpoint: one endpoint of one service changes.
-        var hosts = Enumerable.Range(0, Endpoints).Select(j => Address(i, j, i == 0 && j == 0 ? generation : 0));
-        slices.Add(new V1EndpointSlice
-        {
-            Metadata = new V1ObjectMeta { Name = $"svc-{i}-1", NamespaceProperty = "bench", Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = $"svc-{i}" } },
-            AddressType = "IPv4",
-            Ports = [new Discoveryv1EndpointPort { Name = "http", Port = 8080, Protocol = "TCP" }],
-            Endpoints = [.. hosts.Select(h => new V1Endpoint { Addresses = [h] })],
-        });
-    }
-    return new ClusterObjects([.. services], [.. slices], []);
-}
-
-static string Address(int service, int endpoint, int generation)
-{
-    var n = (service * Endpoints) + endpoint;
-    return $"10.{128 + (n / 62500) + (generation * 8)}.{n / 250 % 250}.{(n % 250) + 1}";
-}
-
-static string Manifests(int size)
-{
-    var cluster = Cluster(size, 0);
-    var text = new StringBuilder();
-    foreach (var s in cluster.Services)
-    {
-        var np = s.Spec.Ports[0].NodePort is { } p ? $", nodePort: {p}" : "";
-        text.Append($"apiVersion: v1\nkind: Service\nmetadata: {{name: {s.Metadata.Name}, namespace: bench}}\nspec: {{type: {s.Spec.Type}, clusterIP: {s.Spec.ClusterIP}, ports: [{{name: http, port: 80{np}}}]}}\n---\n");
-    }
-    foreach (var e in cluster.EndpointSlices)
-    {
-        text.Append($"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: {e.Metadata.Name}, namespace: bench, labels: {{kubernetes.io/service-name: {e.Metadata.Labels["kubernetes.io/service-name"]}}}}}\n");
-        text.Append($"addressType: IPv4\nports: [{{name: http, port: 8080}}]\nendpoints: [{string.Join(", ", e.Endpoints.Select(x => $"{{addresses: [{x.Addresses[0]}]}}"))}]\n---\n");
-    }
-    return text.ToString();
-}
-
 static string UpstreamLayout(int size)
 {
     var text = new StringBuilder("add table ip kube-proxy\nadd map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
@@ -168,8 +116,8 @@ static string UpstreamLayout(int size)
         {
             var ep = $"endpoint-{i}-{j}";
             text.Append($"add chain ip kube-proxy {ep}\n");
-            text.Append($"add rule ip kube-proxy {ep} ip saddr {Address(i, j, 0)} jump mark-for-masquerade\n".Replace(" jump mark-for-masquerade", " meta mark set meta mark or 0x4000", StringComparison.Ordinal));
-            text.Append($"add rule ip kube-proxy {ep} meta l4proto tcp dnat to {Address(i, j, 0)}:8080\n");
+            text.Append($"add rule ip kube-proxy {ep} ip saddr {SyntheticCluster.Address(i, j, 0)} jump mark-for-masquerade\n".Replace(" jump mark-for-masquerade", " meta mark set meta mark or 0x4000", StringComparison.Ordinal));
+            text.Append($"add rule ip kube-proxy {ep} meta l4proto tcp dnat to {SyntheticCluster.Address(i, j, 0)}:8080\n");
             vmap.Add($"{j} : goto {ep}");
         }
         text.Append($"add rule ip kube-proxy {svc} numgen random mod {Endpoints} vmap {{ {string.Join(", ", vmap)} }}\n");
@@ -177,19 +125,6 @@ static string UpstreamLayout(int size)
     }
     text.Append($"add element ip kube-proxy service-ips {{ {string.Join(", ", elements)} }}\n");
     return text.ToString();
-}
-
-static double PeakRssMiB(int pid)
-{
-    try
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-    }
-    catch (IOException)
-    {
-        return 0;
-    }
 }
 
 static void Run(string file, params string[] arguments)

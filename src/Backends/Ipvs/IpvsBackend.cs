@@ -103,15 +103,23 @@ public sealed partial class IpvsBackend(
 
         // Sets first: the rules and virtual servers below rely on them.
         var nodePortsOwned = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
-        if (full)
+        if (previous is null)
         {
+            // First sync (or the first after a failure): the kernel's node-port sets say which node ports an earlier
+            // run, or the sync that failed, left behind.
             var kernelSets = await IpsetCommands.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
             nodePortsOwned.UnionWith(IpsetContents.NodePorts(family, kernelSets));
             await IpsetCommands.RestoreAsync(runner, IpsetRestore.Replace(contents, kernelSets.Keys.ToHashSet()), partial: false, cancellationToken).ConfigureAwait(false);
         }
+        else if (full)
+        {
+            nodePortsOwned.UnionWith(previous.NodePorts);
+            var names = await IpsetCommands.ReadNamesAsync(runner, cancellationToken).ConfigureAwait(false);
+            await IpsetCommands.RestoreAsync(runner, IpsetRestore.Replace(contents, names), partial: false, cancellationToken).ConfigureAwait(false);
+        }
         else
         {
-            nodePortsOwned.UnionWith(previous!.NodePorts);
+            nodePortsOwned.UnionWith(previous.NodePorts);
             var diff = IpsetRestore.Diff(previous.Sets, contents);
             if (diff.Length > 0)
             {

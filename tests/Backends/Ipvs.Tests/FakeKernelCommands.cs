@@ -24,6 +24,7 @@ internal sealed class FakeKernelCommands : ICommandRunner
         return Task.FromResult(command.FileName switch
         {
             "ipset" when command.Arguments[0] == "save" => CommandResult.Ok(Save()),
+            "ipset" when command.Arguments[0] == "list" => CommandResult.Ok(string.Concat(Sets.Keys.Select(k => k + "\n"))),
             "ipset" => Restore(command.StandardInput!),
             "iptables-save" or "ip6tables-save" => CommandResult.Ok(""),
             _ => CommandResult.Ok(),

@@ -82,6 +82,24 @@ public class IpvsBackendTests
     }
 
     [Fact]
+    public async Task APeriodicFullSyncReadsTheKernelTableButOnlyTheNamesOfTheSets()
+    {
+        var web = Port("web", "10.96.0.10", 30080, "10.244.1.2");
+        await Sync(web);
+        commands.Commands.Clear();
+        var dumps = kernel.Dumps;
+
+        var result = await backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, new MasqueradePolicy(false, IPNetwork.Parse("10.244.0.0/16")), [web])], full: true, CancellationToken.None);
+
+        Assert.True(result.Full);
+        Assert.True(kernel.Dumps > dumps);
+        Assert.Contains(commands.Commands, c => c.ToString() == "ipset list -n");
+        Assert.DoesNotContain(commands.Commands, c => c.ToString() == "ipset save");
+        Assert.Single(commands.Restores("iptables-restore"));
+        Assert.Equal(["30080"], Set("KUBE-NODE-PORT-TCP"));
+    }
+
+    [Fact]
     public async Task ADeletedServiceLosesItsVirtualServersAddressAndSetEntries()
     {
         await Sync(Port("web", "10.96.0.10", 30080, "10.244.1.2"), Port("db", "10.96.0.11", 0, "10.244.1.9"));

@@ -19,6 +19,17 @@ public static class IpsetCommands
         return IpsetRestore.Parse(result.StandardOutput);
     }
 
+    /// <summary>The names of the kernel's sets (<c>ipset list -n</c>: no contents, so it stays cheap at any size).</summary>
+    public static async Task<HashSet<string>> ReadNamesAsync(ICommandRunner runner, CancellationToken cancellationToken)
+    {
+        var result = await Run(runner, Command.Read(Tool, "list", "-n"), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException($"ipset list -n exited {result.ExitCode}: {result.StandardError.Trim()}");
+        }
+        return [.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    }
+
     /// <summary>
     /// One <c>ipset restore</c>. It stops at the first line it refuses, keeping the lines before: full syncs swap whole
     /// sets, so each set is either all old or all new, and the next full sync redoes the rest.
