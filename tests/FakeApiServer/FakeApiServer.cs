@@ -14,8 +14,8 @@ namespace Proxy.Testing.FakeApi;
 /// EndpointSlices and Nodes: list (JSON <c>…List</c> with <c>metadata.resourceVersion</c>, <c>limit</c>/<c>continue</c>,
 /// label and field selectors) and <c>?watch=true</c> chunked streams of ADDED/MODIFIED/DELETED/BOOKMARK/ERROR events
 /// from a resourceVersion, with <c>410 Gone</c> (as an ERROR event) for a version older than the last compaction.
-/// Test hooks: drop watch connections mid-stream, inject an undecodable event, delay responses, go away and come
-/// back on the same address.
+/// Test hooks: drop watch connections mid-stream, stall them (open but silent, as a dead TCP connection), inject an
+/// undecodable event, delay responses, go away and come back on the same address; counters of what clients asked for.
 /// </summary>
 public sealed class FakeApiServer : IAsyncDisposable
 {
@@ -25,8 +25,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     private readonly List<(long Version, ResourceKind Kind, string Type, JsonObject Object)> history = [];
     private readonly List<Watcher> watchers = [];
     private readonly Dictionary<ResourceKind, int> lists = ResourceKind.All.ToDictionary(k => k, _ => 0);
-    private readonly Dictionary<ResourceKind, int> watches = ResourceKind.All.ToDictionary(k => k, _ => 0);
+    private readonly Dictionary<ResourceKind, List<string?>> watchVersions = ResourceKind.All.ToDictionary(k => k, _ => new List<string?>());
     private long version = 1000;
+    private int requestsReceived;
     private long compactedThrough;
     private Socket? listener;
     private CancellationTokenSource? serving;
@@ -69,9 +70,21 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         lock (gate)
         {
-            return watches[kind];
+            return watchVersions[kind].Count;
         }
     }
+
+    /// <summary>The resourceVersion each watch of <paramref name="kind"/> asked for, in order (null when it gave none).</summary>
+    public IReadOnlyList<string?> WatchVersions(ResourceKind kind)
+    {
+        lock (gate)
+        {
+            return [.. watchVersions[kind]];
+        }
+    }
+
+    /// <summary>Every request read so far, counted before <see cref="ResponseDelay"/>: a test sees a client retry while responses are slow.</summary>
+    public int RequestsReceived => Volatile.Read(ref requestsReceived);
 
     public string CurrentVersion
     {
@@ -124,6 +137,15 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>namespace/name → resourceVersion of every stored object: what a client's cache must end equal to.</summary>
+    public IReadOnlyDictionary<string, string> Versions(ResourceKind kind)
+    {
+        lock (gate)
+        {
+            return store[kind].ToDictionary(kv => kv.Key, kv => kv.Value["metadata"]!["resourceVersion"]!.GetValue<string>(), StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>Forgets the event history: a watch from any version seen so far now gets 410 Gone.</summary>
     public void Compact()
     {
@@ -136,6 +158,12 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     /// <summary>Cuts every open watch connection mid-stream, without the closing chunk.</summary>
     public void DropWatches() => ToWatchers(_ => true, w => w.Events.Writer.TryWrite(null));
+
+    /// <summary>
+    /// Every open watch goes silent and stays open, as over a TCP connection that died without a FIN: no more events,
+    /// no bookmarks, no closing chunk at timeoutSeconds. Watches opened afterwards are served normally.
+    /// </summary>
+    public void StallWatches() => ToWatchers(_ => true, w => w.Stalled = true);
 
     /// <summary>Sends a line that is not a watch event to every watcher of <paramref name="kind"/>.</summary>
     public void InjectGarbage(ResourceKind kind) => ToWatchers(w => w.Kind == kind, w => w.Events.Writer.TryWrite("{\"type\":\"ADDED\",\"object\":{\"kind\":\"" + kind.Kind + "\",\"metadata\":7}}"));
@@ -223,6 +251,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             await using var stream = new NetworkStream(client, ownsSocket: true);
             while (await HttpRequest.ReadAsync(stream, cancellationToken).ConfigureAwait(false) is { } request)
             {
+                Interlocked.Increment(ref requestsReceived);
                 if (ResponseDelay > TimeSpan.Zero)
                 {
                     await Task.Delay(ResponseDelay, cancellationToken).ConfigureAwait(false);
@@ -294,7 +323,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         var watcher = new Watcher(kind, labels, fields);
         lock (gate)
         {
-            watches[kind]++;
+            watchVersions[kind].Add(request.Query["resourceVersion"]);
             if (from < compactedThrough)
             {
                 watcher.Events.Writer.TryWrite(Event("ERROR", Status(410, "Expired", $"too old resource version: {from} ({compactedThrough})")));
@@ -319,6 +348,11 @@ public sealed class FakeApiServer : IAsyncDisposable
         {
             await foreach (var line in watcher.Events.Reader.ReadAllAsync(until.Token).ConfigureAwait(false))
             {
+                if (watcher.Stalled)
+                {
+                    await HoldAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
                 if (line is null)
                 {
                     return; // dropped: no closing chunk, the client sees a cut stream
@@ -333,6 +367,11 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            if (watcher.Stalled)
+            {
+                await HoldAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
             await stream.WriteAsync("0\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false); // timeoutSeconds reached
         }
         finally
@@ -343,6 +382,9 @@ public sealed class FakeApiServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>A stalled watch: the connection stays open and silent until the server stops.</summary>
+    private static Task HoldAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
 
     private void Publish(ResourceKind kind, string type, JsonObject json)
     {
@@ -393,9 +435,11 @@ public sealed class FakeApiServer : IAsyncDisposable
     private static ResourceKind KindOf(string kind) =>
         ResourceKind.All.FirstOrDefault(k => k.Kind == kind) ?? throw new NotSupportedException($"the fake does not serve {kind}");
 
-    /// <summary>One open watch: its filter and the lines to send (null = cut the connection).</summary>
+    /// <summary>One open watch: its filter and the lines to send (null = cut the connection); once stalled it sends nothing more.</summary>
     private sealed record Watcher(ResourceKind Kind, string? Labels, string? Fields)
     {
         public Channel<string?> Events { get; } = Channel.CreateUnbounded<string?>();
+
+        public volatile bool Stalled;
     }
 }

@@ -9,9 +9,10 @@ namespace Proxy.Kubernetes;
 /// <summary>
 /// Keeps an <see cref="ObjectCache{T}"/> equal to the API server's view of one resource: lists (page by page),
 /// then watches from the list's resourceVersion with bookmarks. A dropped watch resumes from the last
-/// resourceVersion seen, without a relist; "410 Gone" (the version is too old) or an ERROR event makes it relist.
-/// Failures are retried with exponential backoff and jitter, forever; an event that cannot be decoded is
-/// logged and skipped.
+/// resourceVersion seen (an event's or a bookmark's), without a relist; so does a watch that stays silent past the
+/// idle timeout (a dead connection the server's own timeoutSeconds cannot end). "410 Gone" (the version is too old)
+/// or an ERROR event makes it relist. Every other failure, whatever its type, is retried with exponential backoff
+/// and jitter, forever, until the caller cancels; an event that cannot be decoded is logged and skipped.
 /// </summary>
 public sealed partial class Informer<T>
     where T : IKubernetesObject<V1ObjectMeta>
@@ -23,17 +24,31 @@ public sealed partial class Informer<T>
     private readonly Backoff backoff;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly TimeSpan watchIdleTimeout;
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset lastFailureLog = DateTimeOffset.MinValue;
     private int suppressedFailures;
 
-    public Informer(IListWatch<T> api, ObjectCache<T> cache, Backoff backoff, TimeProvider time, ILogger logger)
+    /// <summary>
+    /// Where the next watch starts: the list's version, then that of every event applied and every bookmark. It lives
+    /// here, not in one watch call, because a stream that breaks throws and would take a local copy with it; the
+    /// resumed watch must not replay from where the broken one started. Null when only a (re)list is safe.
+    /// </summary>
+    private string? resourceVersion;
+
+    /// <param name="watchIdleTimeout">
+    /// How long a watch may go without any line (event, bookmark, even an undecodable one) before it is given up and
+    /// resumed: longer than the server-side timeoutSeconds, which ends every healthy watch sooner.
+    /// </param>
+    public Informer(IListWatch<T> api, ObjectCache<T> cache, Backoff backoff, TimeProvider time, ILogger logger, TimeSpan watchIdleTimeout)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(watchIdleTimeout, TimeSpan.Zero);
         this.api = api;
         this.cache = cache;
         this.backoff = backoff;
         this.time = time;
         this.logger = logger;
+        this.watchIdleTimeout = watchIdleTimeout;
     }
 
     /// <summary>Completes once the first list has been loaded into the cache.</summary>
@@ -42,9 +57,9 @@ public sealed partial class Informer<T>
     /// <summary>How many lists it has made (the first one included): tests tell a resume from a relist with it.</summary>
     public int Lists { get; private set; }
 
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; nothing else ends it.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        string? resourceVersion = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -54,7 +69,7 @@ public sealed partial class Informer<T>
                     resourceVersion = await ListAsync(cancellationToken).ConfigureAwait(false);
                     backoff.Reset();
                 }
-                resourceVersion = await WatchAsync(resourceVersion, cancellationToken).ConfigureAwait(false);
+                await WatchAsync(resourceVersion, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -65,8 +80,10 @@ public sealed partial class Informer<T>
                 LogRelist(logger, api.Resource, "410 Gone");
                 resourceVersion = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException or System.Text.Json.JsonException)
+            catch (Exception e)
             {
+                // Not only transport errors: a client-side timeout is an OperationCanceledException that is not ours,
+                // and any exception let out here would end this loop for good while the daemon kept running blind.
                 ReportFailure(e);
                 try
                 {
@@ -84,35 +101,41 @@ public sealed partial class Informer<T>
     {
         var items = new List<T>();
         string? next = null;
-        string resourceVersion;
+        string listVersion;
         do
         {
             var page = await api.ListAsync(next, PageSize, cancellationToken).ConfigureAwait(false);
             items.AddRange(page.Items);
             next = page.Continue;
-            resourceVersion = page.ResourceVersion;
+            listVersion = page.ResourceVersion;
         }
         while (next is not null);
 
         cache.Replace(items);
         Lists++;
-        LogListed(logger, api.Resource, items.Count, resourceVersion);
+        LogListed(logger, api.Resource, items.Count, listVersion);
         synced.TrySetResult();
-        return resourceVersion;
+        return listVersion;
     }
 
-    /// <summary>Watches until the stream ends; returns the version to resume from, or null to relist.</summary>
-    private async Task<string?> WatchAsync(string resourceVersion, CancellationToken cancellationToken)
+    /// <summary>
+    /// Watches from <paramref name="from"/> until the stream ends, moving <see cref="resourceVersion"/> with every
+    /// event (null after an ERROR event). Returns normally when the server ends the watch or it goes idle; throws
+    /// when the stream breaks.
+    /// </summary>
+    private async Task WatchAsync(string from, CancellationToken cancellationToken)
     {
-        var relist = false;
+        using var idle = new CancellationTokenSource(watchIdleTimeout, time);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         void OnError(Exception e)
         {
+            idle.CancelAfter(watchIdleTimeout);
             if (e is KubernetesException { Status: { } status })
             {
                 // An ERROR event: 410 Gone (our version was compacted away) or another server-side failure;
                 // either way the stream's position is lost and only a fresh list is safe.
                 LogRelist(logger, api.Resource, $"ERROR event {status.Code} {status.Reason}: {status.Message}");
-                relist = true;
+                resourceVersion = null;
             }
             else
             {
@@ -120,28 +143,35 @@ public sealed partial class Informer<T>
             }
         }
 
-        await foreach (var (type, item) in api.WatchAsync(resourceVersion, OnError, cancellationToken).ConfigureAwait(false))
+        try
         {
-            switch (type)
+            await foreach (var (type, item) in api.WatchAsync(from, OnError, watching.Token).ConfigureAwait(false))
             {
-                case WatchEventType.Added or WatchEventType.Modified:
-                    cache.Upsert(item);
-                    break;
-                case WatchEventType.Deleted:
-                    cache.Delete(item);
-                    break;
-            }
-            if (item?.Metadata?.ResourceVersion is { Length: > 0 } version)
-            {
-                resourceVersion = version;
-            }
-            backoff.Reset();
-            if (relist)
-            {
-                break;
+                if (resourceVersion is null)
+                {
+                    break; // after an ERROR event nothing on this stream can be trusted
+                }
+                idle.CancelAfter(watchIdleTimeout);
+                switch (type)
+                {
+                    case WatchEventType.Added or WatchEventType.Modified:
+                        cache.Upsert(item);
+                        break;
+                    case WatchEventType.Deleted:
+                        cache.Delete(item);
+                        break;
+                }
+                if (item?.Metadata?.ResourceVersion is { Length: > 0 } version)
+                {
+                    resourceVersion = version;
+                }
+                backoff.Reset();
             }
         }
-        return relist ? null : resourceVersion;
+        catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogWatchIdle(logger, api.Resource, watchIdleTimeout.TotalSeconds, resourceVersion ?? "(relist)");
+        }
     }
 
     /// <summary>At most one failure line per resource every 30 s while the API server is away; the rest are counted.</summary>
@@ -169,4 +199,7 @@ public sealed partial class Informer<T>
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Cannot reach the API server for {Resource} ({Reason}); keeping the current rules and retrying ({Suppressed} more failures since the last message)")]
     private static partial void LogApiFailure(ILogger logger, string resource, string reason, int suppressed);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "The {Resource} watch sent nothing for {Seconds} s, so its connection is presumed dead; watching again from resourceVersion {ResourceVersion}")]
+    private static partial void LogWatchIdle(ILogger logger, string resource, double seconds, string resourceVersion);
 }

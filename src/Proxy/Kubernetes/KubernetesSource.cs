@@ -9,9 +9,11 @@ namespace Proxy.Kubernetes;
 /// <summary>
 /// The live source: informers for Services, EndpointSlices and this node's Node, each feeding its cache.
 /// Complete only once every informer has listed; after that the caches keep their last content through any
-/// API outage, so the rules built from them stay as they are.
+/// API outage, so the rules built from them stay as they are. Each informer runs supervised: one that ends before
+/// the source is stopped (a fault its own retry loop did not catch) is logged as critical and restarted, so the
+/// node never silently stops following the cluster.
 /// </summary>
-public sealed class KubernetesSource : IClusterSource
+public sealed partial class KubernetesSource : IClusterSource
 {
     private readonly ObjectCache<V1Service> services = new();
     private readonly ObjectCache<V1EndpointSlice> slices = new();
@@ -19,16 +21,19 @@ public sealed class KubernetesSource : IClusterSource
     private readonly Informer<V1Service> serviceInformer;
     private readonly Informer<V1EndpointSlice> sliceInformer;
     private readonly Informer<V1Node> nodeInformer;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
     private Task? running;
 
     public KubernetesSource(string description, IListWatch<V1Service> serviceApi, IListWatch<V1EndpointSlice> sliceApi, IListWatch<V1Node> nodeApi,
         ChangeTracker tracker, TimeProvider time, ILoggerFactory loggerFactory)
     {
         Description = description;
-        var logger = loggerFactory.CreateLogger<KubernetesSource>();
-        serviceInformer = new Informer<V1Service>(serviceApi, services, Backoff.Default(), time, logger);
-        sliceInformer = new Informer<V1EndpointSlice>(sliceApi, slices, Backoff.Default(), time, logger);
-        nodeInformer = new Informer<V1Node>(nodeApi, nodes, Backoff.Default(), time, logger);
+        this.time = time;
+        logger = loggerFactory.CreateLogger<KubernetesSource>();
+        serviceInformer = new Informer<V1Service>(serviceApi, services, Backoff.Default(), time, logger, ListWatches.WatchIdleTimeout);
+        sliceInformer = new Informer<V1EndpointSlice>(sliceApi, slices, Backoff.Default(), time, logger, ListWatches.WatchIdleTimeout);
+        nodeInformer = new Informer<V1Node>(nodeApi, nodes, Backoff.Default(), time, logger, ListWatches.WatchIdleTimeout);
         services.Changed += s => { tracker.ServiceChanged(ObjectCache<V1Service>.KeyOf(s)); Changed?.Invoke(); };
         slices.Changed += s => { tracker.EndpointsChanged(ServiceKeyOf(s), TriggerTime(s)); Changed?.Invoke(); };
         nodes.Changed += _ => Changed?.Invoke();
@@ -42,15 +47,15 @@ public sealed class KubernetesSource : IClusterSource
 
     public event Action? Changed;
 
-    /// <summary>The informers' loop, for whoever wants to observe it ending (it runs until cancelled).</summary>
+    /// <summary>The supervised informers: completes only once the token given to <see cref="StartAsync"/> is cancelled.</summary>
     public Task Running => running ?? Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         running ??= Task.WhenAll(
-            Task.Run(() => serviceInformer.RunAsync(cancellationToken), cancellationToken),
-            Task.Run(() => sliceInformer.RunAsync(cancellationToken), cancellationToken),
-            Task.Run(() => nodeInformer.RunAsync(cancellationToken), cancellationToken));
+            SuperviseAsync("services", serviceInformer.RunAsync, cancellationToken),
+            SuperviseAsync("endpointslices", sliceInformer.RunAsync, cancellationToken),
+            SuperviseAsync("nodes", nodeInformer.RunAsync, cancellationToken));
         // The daemon does not sync until every informer has listed once: a partial view would delete rules.
         await Task.WhenAll(serviceInformer.Synced, sliceInformer.Synced, nodeInformer.Synced).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -59,6 +64,43 @@ public sealed class KubernetesSource : IClusterSource
         new ClusterObjects(services.Snapshot(), slices.Snapshot(), nodes.Snapshot()),
         [],
         serviceInformer.Synced.IsCompleted && sliceInformer.Synced.IsCompleted && nodeInformer.Synced.IsCompleted);
+
+    /// <summary>
+    /// Runs one informer until <paramref name="cancellationToken"/> is cancelled, restarting it (after a backoff) if it
+    /// ends or faults before that. The informer keeps its resourceVersion, so a restart resumes rather than relists.
+    /// Nothing escapes: a task nobody awaits must not be the only place a fault is recorded.
+    /// </summary>
+    private async Task SuperviseAsync(string resource, Func<CancellationToken, Task> run, CancellationToken cancellationToken)
+    {
+        var restarts = Backoff.Default();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Run(() => run(cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    LogInformerEnded(logger, resource, null);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogInformerEnded(logger, resource, e);
+            }
+            try
+            {
+                await Task.Delay(restarts.Next(), time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>When the change behind this EndpointSlice happened (set by the EndpointSlice controller), for network programming latency.</summary>
     private static DateTimeOffset? TriggerTime(V1EndpointSlice slice) =>
@@ -69,4 +111,7 @@ public sealed class KubernetesSource : IClusterSource
 
     private static string ServiceKeyOf(V1EndpointSlice slice) =>
         $"{slice.Metadata?.NamespaceProperty}/{slice.GetLabel(KubernetesNames.ServiceNameLabel)}";
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Critical, Message = "The {Resource} informer stopped unexpectedly; restarting it (until it runs again, changes to {Resource} are not seen)")]
+    private static partial void LogInformerEnded(ILogger logger, string resource, Exception? exception);
 }

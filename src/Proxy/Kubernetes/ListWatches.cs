@@ -12,6 +12,13 @@ public static class ListWatches
     /// <summary>Watches end after this long and are resumed, as client-go does, so a silently dead connection is noticed.</summary>
     private const int WatchTimeoutSeconds = 300;
 
+    /// <summary>
+    /// How long a watch may send nothing before the client gives up on it. The server ends every watch within
+    /// <see cref="WatchTimeoutSeconds"/>, but only over a live connection: one that died without a FIN (a node's NAT
+    /// entry expired, a load balancer failed over) stays silent forever unless the client itself stops waiting.
+    /// </summary>
+    public static TimeSpan WatchIdleTimeout { get; } = TimeSpan.FromSeconds(WatchTimeoutSeconds + 30);
+
     public static IListWatch<V1Service> Services(IKubernetes client) => new KubernetesListWatch<V1Service, V1ServiceList>(
         "services",
         (next, limit, ct) => client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: next, labelSelector: ProxyLabelSelector, limit: limit, cancellationToken: ct),

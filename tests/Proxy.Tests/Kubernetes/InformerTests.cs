@@ -43,13 +43,30 @@ public sealed class InformerTests : IAsyncDisposable
         Spec = new V1ServiceSpec { ClusterIP = ip, Ports = [new V1ServicePort { Port = 80 }] },
     };
 
-    private async Task StartAsync()
+    /// <summary>Starts the informer with short backoffs; <paramref name="httpTimeout"/> is the client's timeout of REST (not watch) calls.</summary>
+    private async Task StartAsync(TimeSpan? httpTimeout = null, TimeSpan? watchIdleTimeout = null, bool waitForSync = true)
     {
-        client = new global::k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
+        var configuration = new KubernetesClientConfiguration { Host = server.Url.ToString() };
+        if (httpTimeout is { } timeout)
+        {
+            configuration.HttpClientTimeout = timeout;
+        }
+        client = new global::k8s.Kubernetes(configuration);
         informer = new Informer<V1Service>(ListWatches.Services(client), cache,
-            new Backoff(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), new Random(1)), TimeProvider.System, NullLogger.Instance);
+            new Backoff(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), new Random(1)), TimeProvider.System, NullLogger.Instance,
+            watchIdleTimeout ?? ListWatches.WatchIdleTimeout);
         running = informer.RunAsync(stop.Token);
-        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        if (waitForSync)
+        {
+            await informer.Synced.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>The cache holds exactly the server's objects, each at the server's resourceVersion.</summary>
+    private void AssertCacheEqualsServer()
+    {
+        var cached = cache.Snapshot().ToDictionary(ObjectCache<V1Service>.KeyOf, s => s.Metadata.ResourceVersion, StringComparer.Ordinal);
+        Assert.Equal(server.Versions(ResourceKind.Services).OrderBy(kv => kv.Key, StringComparer.Ordinal), cached.OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
 
     private static async Task Eventually(Func<bool> condition, string what)
@@ -117,20 +134,50 @@ public sealed class InformerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task ADroppedWatchResumesFromTheLastVersionWithoutARelist()
+    public async Task ADroppedWatchResumesFromTheLastBookmarkWithoutARelist()
     {
         server.Apply(Service("a", "10.96.0.1"));
         await StartAsync();
+        await Eventually(() => server.WatchRequests(ResourceKind.Services) == 1, "the watch is open");
+        // A change to another resource moves the server's version on without a Service event: only the bookmark carries it.
+        server.Apply(new V1Node { Metadata = new V1ObjectMeta { Name = "node-1" } });
+        var bookmarked = server.CurrentVersion;
         server.SendBookmarks();
-        var watchesBefore = server.WatchRequests(ResourceKind.Services);
 
         server.DropWatches();
-        await Eventually(() => server.WatchRequests(ResourceKind.Services) > watchesBefore, "the watch is reopened");
+        await Eventually(() => server.WatchRequests(ResourceKind.Services) > 1, "the watch is reopened");
         server.Apply(Service("b", "10.96.0.2"));
         await Eventually(() => Names().Contains("b"), "b arrives after the drop");
 
+        Assert.Equal(bookmarked, server.WatchVersions(ResourceKind.Services)[1]);
         Assert.Equal(1, server.ListRequests(ResourceKind.Services));
         Assert.Equal(1, informer!.Lists);
+    }
+
+    [Fact]
+    public async Task AWatchCutMidStreamResumesFromTheLastEventItApplied_WithoutARelist()
+    {
+        server.Apply(Service("a", "10.96.0.1"));
+        await StartAsync();
+        var listed = server.CurrentVersion;
+        server.Apply(Service("b", "10.96.0.2"));
+        server.Apply(Service("c", "10.96.0.3"));
+        await Eventually(() => Names().SequenceEqual(["a", "b", "c"]), "b and c are applied");
+        var lastApplied = server.CurrentVersion;
+
+        server.DropWatches();
+        server.Apply(Service("d", "10.96.0.4"));
+        server.Apply(Service("b", "10.96.0.22"));
+        server.Delete(ResourceKind.Services, "default", "a");
+        await Eventually(() => Names().SequenceEqual(["b", "c", "d"]) && cache.Snapshot().Single(s => s.Metadata.Name == "b").Spec.ClusterIP == "10.96.0.22",
+            "the events after the cut arrive");
+
+        var asked = server.WatchVersions(ResourceKind.Services);
+        Assert.Equal(listed, asked[0]);
+        Assert.Equal(lastApplied, asked[1]);
+        Assert.Equal(1, server.ListRequests(ResourceKind.Services));
+        Assert.Equal(1, informer!.Lists);
+        AssertCacheEqualsServer();
     }
 
     [Fact]
@@ -139,9 +186,15 @@ public sealed class InformerTests : IAsyncDisposable
         server.Apply(Service("a", "10.96.0.1"));
         server.Apply(Service("b", "10.96.0.2"));
         await StartAsync();
+        server.Apply(Service("e", "10.96.0.5"));
+        server.Apply(Service("a", "10.96.0.11"));
+        await Eventually(() => Names().Contains("e") && cache.Snapshot().Single(s => s.Metadata.Name == "a").Spec.ClusterIP == "10.96.0.11", "the events before the outage are applied");
+        var lastApplied = server.CurrentVersion;
+        var watchesBefore = server.WatchRequests(ResourceKind.Services);
 
         await server.StopAsync();
         server.Delete(ResourceKind.Services, "default", "a");
+        server.Delete(ResourceKind.Services, "default", "e");
         server.Apply(Service("b", "10.96.0.22"));
         server.Apply(Service("c", "10.96.0.3"));
         server.Compact();
@@ -150,7 +203,51 @@ public sealed class InformerTests : IAsyncDisposable
         await Eventually(() => Names().SequenceEqual(["b", "c"]), "the cache matches the server");
         Assert.Equal(["default/b", "default/c"], server.Keys(ResourceKind.Services));
         Assert.Equal("10.96.0.22", cache.Snapshot().Single(s => s.Metadata.Name == "b").Spec.ClusterIP);
+        // It first tried to resume where it was (and got 410), then relisted and watched from the new list.
+        Assert.Equal(lastApplied, server.WatchVersions(ResourceKind.Services)[watchesBefore]);
+        Assert.Equal(2, server.ListRequests(ResourceKind.Services));
         Assert.Equal(2, informer!.Lists);
+        AssertCacheEqualsServer();
+    }
+
+    [Fact]
+    public async Task AClientTimeoutOnASlowApiServerIsRetried_AndTheInformerRecoversWhenItIsFastAgain()
+    {
+        server.Apply(Service("a", "10.96.0.1"));
+        server.Apply(Service("b", "10.96.0.2"));
+        server.ResponseDelay = TimeSpan.FromSeconds(3);
+
+        await StartAsync(httpTimeout: TimeSpan.FromMilliseconds(300), waitForSync: false);
+        await Eventually(() => server.RequestsReceived >= 2 || running!.IsCompleted, "the list times out and is tried again");
+        Assert.False(running!.IsCompleted, $"the informer stopped: {running.Exception?.GetBaseException().Message}");
+        server.ResponseDelay = TimeSpan.Zero;
+
+        await informer!.Synced.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal(["a", "b"], Names());
+        server.Apply(Service("c", "10.96.0.3"));
+        await Eventually(() => Names().Contains("c"), "the watch follows changes after the recovery");
+        Assert.False(running.IsCompleted);
+    }
+
+    [Fact]
+    public async Task ASilentWatchIsAbandonedAfterTheIdleTimeout_AndResumedFromTheLastVersion()
+    {
+        server.Apply(Service("a", "10.96.0.1"));
+        await StartAsync(watchIdleTimeout: TimeSpan.FromSeconds(1));
+        await Eventually(() => server.WatchRequests(ResourceKind.Services) >= 1, "the watch is open");
+        server.Apply(Service("b", "10.96.0.2"));
+        await Eventually(() => Names().Contains("b"), "b arrives");
+        var lastSeen = server.CurrentVersion;
+        var watchesBefore = server.WatchRequests(ResourceKind.Services);
+
+        server.StallWatches();
+        server.Apply(Service("c", "10.96.0.3"));
+
+        await Eventually(() => Names().Contains("c"), "c arrives over a new watch");
+        Assert.Equal(lastSeen, server.WatchVersions(ResourceKind.Services)[watchesBefore]);
+        Assert.Equal(1, server.ListRequests(ResourceKind.Services));
+        Assert.Equal(1, informer!.Lists);
+        AssertCacheEqualsServer();
     }
 
     [Fact]
