@@ -29,6 +29,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     private long version = 1000;
     private int requestsReceived;
     private long compactedThrough;
+    private int? failWatchesWith;
     private Socket? listener;
     private CancellationTokenSource? serving;
     private readonly List<Socket> connections = [];
@@ -164,6 +165,15 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// no bookmarks, no closing chunk at timeoutSeconds. Watches opened afterwards are served normally.
     /// </summary>
     public void StallWatches() => ToWatchers(_ => true, w => w.Stalled = true);
+
+    /// <summary>Every watch opened from now on gets one ERROR event with <paramref name="code"/> and ends (null: serve them again).</summary>
+    public void FailWatches(int? code)
+    {
+        lock (gate)
+        {
+            failWatchesWith = code;
+        }
+    }
 
     /// <summary>Sends a line that is not a watch event to every watcher of <paramref name="kind"/>.</summary>
     public void InjectGarbage(ResourceKind kind) => ToWatchers(w => w.Kind == kind, w => w.Events.Writer.TryWrite("{\"type\":\"ADDED\",\"object\":{\"kind\":\"" + kind.Kind + "\",\"metadata\":7}}"));
@@ -324,7 +334,12 @@ public sealed class FakeApiServer : IAsyncDisposable
         lock (gate)
         {
             watchVersions[kind].Add(request.Query["resourceVersion"]);
-            if (from < compactedThrough)
+            if (failWatchesWith is { } code)
+            {
+                watcher.Events.Writer.TryWrite(Event("ERROR", Status(code, "InternalError", "the fake API server fails every watch")));
+                watcher.Events.Writer.TryComplete();
+            }
+            else if (from < compactedThrough)
             {
                 watcher.Events.Writer.TryWrite(Event("ERROR", Status(410, "Expired", $"too old resource version: {from} ({compactedThrough})")));
                 watcher.Events.Writer.TryComplete();

@@ -67,9 +67,14 @@ public sealed partial class Informer<T>
                 if (resourceVersion is null)
                 {
                     resourceVersion = await ListAsync(cancellationToken).ConfigureAwait(false);
-                    backoff.Reset();
                 }
-                await WatchAsync(resourceVersion, cancellationToken).ConfigureAwait(false);
+                if (await WatchAsync(resourceVersion, cancellationToken).ConfigureAwait(false) is { } error and not (int)HttpStatusCode.Gone)
+                {
+                    // A server that fails every watch with an ERROR event must not get a tight loop of full lists:
+                    // only 410 Gone relists at once, as client-go's reflector does. The backoff is reset by events
+                    // that arrive, not by a successful list, so it grows while every watch fails.
+                    await Task.Delay(backoff.Next(), time, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -120,11 +125,12 @@ public sealed partial class Informer<T>
 
     /// <summary>
     /// Watches from <paramref name="from"/> until the stream ends, moving <see cref="resourceVersion"/> with every
-    /// event (null after an ERROR event). Returns normally when the server ends the watch or it goes idle; throws
-    /// when the stream breaks.
+    /// event (null after an ERROR event). Returns normally when the server ends the watch or it goes idle, with the
+    /// status code of the ERROR event that ended it, if one did; throws when the stream breaks.
     /// </summary>
-    private async Task WatchAsync(string from, CancellationToken cancellationToken)
+    private async Task<int?> WatchAsync(string from, CancellationToken cancellationToken)
     {
+        int? errorCode = null;
         using var idle = new CancellationTokenSource(watchIdleTimeout, time);
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         void OnError(Exception e)
@@ -136,6 +142,7 @@ public sealed partial class Informer<T>
                 // either way the stream's position is lost and only a fresh list is safe.
                 LogRelist(logger, api.Resource, $"ERROR event {status.Code} {status.Reason}: {status.Message}");
                 resourceVersion = null;
+                errorCode = status.Code ?? 0;
             }
             else
             {
@@ -172,6 +179,7 @@ public sealed partial class Informer<T>
         {
             LogWatchIdle(logger, api.Resource, watchIdleTimeout.TotalSeconds, resourceVersion ?? "(relist)");
         }
+        return errorCode;
     }
 
     /// <summary>At most one failure line per resource every 30 s while the API server is away; the rest are counted.</summary>

@@ -95,6 +95,23 @@ public sealed class InformerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WatchesThatAllFailWithAnErrorEventAreRetriedWithBackoff_NotATightLoopOfLists()
+    {
+        server.Apply(Service("a", "10.96.0.1"));
+        server.FailWatches(500);
+
+        await StartAsync();
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        var lists = server.ListRequests(ResourceKind.Services);
+        server.FailWatches(null);
+        server.Apply(Service("b", "10.96.0.2"));
+
+        // Backoff 20 ms doubling to 200 ms: about 10 lists in 1.5 s; without it, one per round trip (hundreds).
+        Assert.InRange(lists, 2, 20);
+        await Eventually(() => Names().SequenceEqual(["a", "b"]), "the informer follows once watches work again");
+    }
+
+    [Fact]
     public async Task WatchEventsArriveInOrder()
     {
         server.Apply(Service("a", "10.96.0.1"));
