@@ -29,9 +29,9 @@ public sealed class KubernetesSource : IClusterSource
         serviceInformer = new Informer<V1Service>(serviceApi, services, Backoff.Default(), time, logger);
         sliceInformer = new Informer<V1EndpointSlice>(sliceApi, slices, Backoff.Default(), time, logger);
         nodeInformer = new Informer<V1Node>(nodeApi, nodes, Backoff.Default(), time, logger);
-        services.Changed += s => { tracker.ServiceChanged(ObjectCache<V1Service>.KeyOf(s)); Changed?.Invoke(); };
-        slices.Changed += s => { tracker.EndpointsChanged(ServiceKeyOf(s), TriggerTime(s)); Changed?.Invoke(); };
-        nodes.Changed += _ => Changed?.Invoke();
+        services.Changed += (s, _) => { tracker.ServiceChanged(s); Changed?.Invoke(); };
+        slices.Changed += (s, removed) => { tracker.EndpointSliceChanged(s, removed); Changed?.Invoke(); };
+        nodes.Changed += (_, _) => Changed?.Invoke();
     }
 
     public static KubernetesSource Create(IKubernetes client, string nodeName, ChangeTracker tracker, TimeProvider time, ILoggerFactory loggerFactory) =>
@@ -59,14 +59,4 @@ public sealed class KubernetesSource : IClusterSource
         new ClusterObjects(services.Snapshot(), slices.Snapshot(), nodes.Snapshot()),
         [],
         serviceInformer.Synced.IsCompleted && sliceInformer.Synced.IsCompleted && nodeInformer.Synced.IsCompleted);
-
-    /// <summary>When the change behind this EndpointSlice happened (set by the EndpointSlice controller), for network programming latency.</summary>
-    private static DateTimeOffset? TriggerTime(V1EndpointSlice slice) =>
-        slice.Metadata?.Annotations?.TryGetValue("endpoints.kubernetes.io/last-change-trigger-time", out var text) == true
-        && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : null;
-
-    private static string ServiceKeyOf(V1EndpointSlice slice) =>
-        $"{slice.Metadata?.NamespaceProperty}/{slice.GetLabel(KubernetesNames.ServiceNameLabel)}";
 }
