@@ -24,6 +24,17 @@ public static class BackendFactory
     public static IReadOnlyList<IProxyBackend> CreateAll(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null) =>
         [.. Modes.Select(mode => Create(mode, options, runner, loggerFactory, dryRunOutput))];
 
+    /// <summary>
+    /// The modes whose rules a daemon in <paramref name="mode"/> removes as it starts, as upstream's platformCleanup
+    /// does: nftables mode removes iptables and IPVS mode's rules; iptables and IPVS modes remove nftables mode's
+    /// table, but not each other's rules, which share chains such as KUBE-SERVICES and KUBE-POSTROUTING.
+    /// </summary>
+    public static IReadOnlyList<string> LeftoverModes(string mode) => mode == "nftables" ? ["iptables", "ipvs"] : ["nftables"];
+
+    /// <summary>The backends of <see cref="LeftoverModes"/>, whose cleanup removes those rules.</summary>
+    public static IReadOnlyList<IProxyBackend> CreateLeftovers(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null) =>
+        [.. LeftoverModes(options.ProxyMode).Select(mode => Create(mode, options, runner, loggerFactory, dryRunOutput))];
+
     private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput) => mode switch
     {
         "iptables" => new IptablesBackend(runner, new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),

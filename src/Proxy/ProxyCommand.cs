@@ -50,6 +50,12 @@ public static partial class ProxyCommand
             await stderr.WriteLineAsync("kube-proxy-sharp: --manifests reads Services from files; it cannot be combined with --kubeconfig or --master").ConfigureAwait(false);
             return ExitUsage;
         }
+        var (nodeName, nodeNameError) = NodeName.Resolve(options.HostnameOverride);
+        if (nodeName is null)
+        {
+            await stderr.WriteLineAsync($"kube-proxy-sharp: {nodeNameError}").ConfigureAwait(false);
+            return ExitUsage;
+        }
         KubernetesClientConfiguration? cluster = null;
         if (!options.Cleanup && options.ManifestsDirectory is null)
         {
@@ -99,11 +105,10 @@ public static partial class ProxyCommand
             }
         }
 
-        var nodeName = options.HostnameOverride is { Length: > 0 } name ? name : Environment.MachineName.ToLowerInvariant();
-        var tracker = new ChangeTracker();
+        var tracker = new ChangeTracker(TimeProvider.System);
         using var client = cluster is null ? null : new k8s.Kubernetes(cluster);
         IClusterSource source = client is null
-            ? new ManifestDirectory(options.ManifestsDirectory!)
+            ? new ManifestDirectory(options.ManifestsDirectory!, tracker)
             : KubernetesSource.Create(client, nodeName, tracker, TimeProvider.System, loggerFactory);
         using var disposeSource = source as IDisposable;
         var metrics = new ProxyMetrics();
@@ -120,7 +125,10 @@ public static partial class ProxyCommand
             metrics,
             health,
             TimeProvider.System,
-            loggerFactory.CreateLogger<ProxyDaemon>());
+            loggerFactory.CreateLogger<ProxyDaemon>(),
+            // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
+            // shows everything a real start would do to this node, and changes none of it.
+            BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput));
         source.Changed += () =>
         {
             health.QueuedUpdate();

@@ -1,16 +1,30 @@
+using System.Globalization;
+using k8s.Models;
+using Proxy.Reconciling;
+
 namespace Proxy.Kubernetes;
 
 /// <summary>
-/// Which services had a Service or EndpointSlice change since the last successful sync, and how many changes
-/// there were in all (upstream's *_changes_pending and *_changes_total). Thread-safe: informers write, the
-/// sync loop reads.
+/// Which services had a Service or EndpointSlice change since the last successful sync, how many changes there
+/// were in all (upstream's *_changes_pending and *_changes_total), and the slices' trigger times for network
+/// programming latency. Every source reports here, with the same keys: the live source per informer event, the
+/// manifest source per object that differs from its last read. Thread-safe: sources write, the sync loop reads.
 /// </summary>
-public sealed class ChangeTracker
+public sealed class ChangeTracker(TimeProvider time)
 {
+    /// <summary>Set by the EndpointSlice controller: when the change behind this version of the slice happened.</summary>
+    public const string TriggerTimeAnnotation = "endpoints.kubernetes.io/last-change-trigger-time";
+
+    /// <summary>
+    /// As upstream's trackerStartTime: a trigger from before this tracker existed measures how long the proxy was
+    /// not running, not how long programming took (a restart, or a manifest copied from a cluster days ago).
+    /// </summary>
+    private readonly DateTimeOffset started = time.GetUtcNow();
+
     private readonly Lock gate = new();
     private HashSet<string> services = new(StringComparer.Ordinal);
     private HashSet<string> endpoints = new(StringComparer.Ordinal);
-    private List<DateTimeOffset> triggers = [];
+    private Dictionary<string, List<DateTimeOffset>> triggers = new(StringComparer.Ordinal);
 
     public long ServiceChangesTotal { get; private set; }
 
@@ -38,25 +52,46 @@ public sealed class ChangeTracker
         }
     }
 
-    public void ServiceChanged(string serviceKey)
+    /// <summary>A Service was added, changed or removed.</summary>
+    public void ServiceChanged(V1Service service)
     {
+        var key = $"{service.Namespace() ?? "default"}/{service.Name()}";
         lock (gate)
         {
-            services.Add(serviceKey);
+            services.Add(key);
             ServiceChangesTotal++;
         }
     }
 
-    /// <param name="triggerTime">The EndpointSlice's endpoints.kubernetes.io/last-change-trigger-time, when it has one.</param>
-    public void EndpointsChanged(string serviceKey, DateTimeOffset? triggerTime = null)
+    /// <summary>
+    /// An EndpointSlice was added or changed, or (<paramref name="removed"/>) deleted: a change of its Service's endpoints.
+    /// As upstream, a slice of no Service or of an address type the proxy does not program (FQDN) is not a change.
+    /// </summary>
+    public void EndpointSliceChanged(V1EndpointSlice slice, bool removed)
     {
+        if (slice.GetLabel(KubernetesNames.ServiceNameLabel) is not { Length: > 0 } service
+            || slice.AddressType is not (KubernetesNames.AddressTypeIPv4 or KubernetesNames.AddressTypeIPv6))
+        {
+            return;
+        }
+        var key = $"{slice.Namespace() ?? "default"}/{service}";
         lock (gate)
         {
-            endpoints.Add(serviceKey);
+            endpoints.Add(key);
             EndpointChangesTotal++;
-            if (triggerTime is { } t)
+            if (removed)
             {
-                triggers.Add(t);
+                // As upstream: a deleted slice's annotation dates its last update, not the deletion, and says nothing
+                // about the pending ones of its service either.
+                triggers.Remove(key);
+            }
+            else if (TriggerTime(slice) is { } trigger && trigger > started)
+            {
+                if (!triggers.TryGetValue(key, out var list))
+                {
+                    triggers[key] = list = [];
+                }
+                list.Add(trigger);
             }
         }
     }
@@ -66,10 +101,10 @@ public sealed class ChangeTracker
     {
         lock (gate)
         {
-            var taken = new PendingChanges(services, endpoints, triggers);
+            var taken = new PendingChanges(services, endpoints, triggers.ToDictionary(t => t.Key, IReadOnlyList<DateTimeOffset> (t) => t.Value, StringComparer.Ordinal));
             services = new(StringComparer.Ordinal);
             endpoints = new(StringComparer.Ordinal);
-            triggers = [];
+            triggers = new(StringComparer.Ordinal);
             return taken;
         }
     }
@@ -80,7 +115,21 @@ public sealed class ChangeTracker
         {
             services.UnionWith(taken.Services);
             endpoints.UnionWith(taken.Endpoints);
-            triggers.AddRange(taken.TriggerTimes);
+            foreach (var (key, times) in taken.TriggerTimes)
+            {
+                if (!triggers.TryGetValue(key, out var list))
+                {
+                    triggers[key] = list = [];
+                }
+                list.InsertRange(0, times);
+            }
         }
     }
+
+    /// <summary>The slice's trigger time, when it carries a valid one (upstream ignores a malformed one).</summary>
+    private static DateTimeOffset? TriggerTime(V1EndpointSlice slice) =>
+        slice.Metadata?.Annotations?.TryGetValue(TriggerTimeAnnotation, out var text) == true
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : null;
 }

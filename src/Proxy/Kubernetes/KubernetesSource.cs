@@ -34,9 +34,9 @@ public sealed partial class KubernetesSource : IClusterSource
         serviceInformer = new Informer<V1Service>(serviceApi, services, Backoff.Default(), time, logger, ListWatches.WatchIdleTimeout);
         sliceInformer = new Informer<V1EndpointSlice>(sliceApi, slices, Backoff.Default(), time, logger, ListWatches.WatchIdleTimeout);
         nodeInformer = new Informer<V1Node>(nodeApi, nodes, Backoff.Default(), time, logger, ListWatches.WatchIdleTimeout);
-        services.Changed += s => { tracker.ServiceChanged(ObjectCache<V1Service>.KeyOf(s)); Changed?.Invoke(); };
-        slices.Changed += s => { tracker.EndpointsChanged(ServiceKeyOf(s), TriggerTime(s)); Changed?.Invoke(); };
-        nodes.Changed += _ => Changed?.Invoke();
+        services.Changed += (s, _) => { tracker.ServiceChanged(s); Changed?.Invoke(); };
+        slices.Changed += (s, removed) => { tracker.EndpointSliceChanged(s, removed); Changed?.Invoke(); };
+        nodes.Changed += (_, _) => Changed?.Invoke();
     }
 
     public static KubernetesSource Create(IKubernetes client, string nodeName, ChangeTracker tracker, TimeProvider time, ILoggerFactory loggerFactory) =>
@@ -101,16 +101,6 @@ public sealed partial class KubernetesSource : IClusterSource
             }
         }
     }
-
-    /// <summary>When the change behind this EndpointSlice happened (set by the EndpointSlice controller), for network programming latency.</summary>
-    private static DateTimeOffset? TriggerTime(V1EndpointSlice slice) =>
-        slice.Metadata?.Annotations?.TryGetValue("endpoints.kubernetes.io/last-change-trigger-time", out var text) == true
-        && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : null;
-
-    private static string ServiceKeyOf(V1EndpointSlice slice) =>
-        $"{slice.Metadata?.NamespaceProperty}/{slice.GetLabel(KubernetesNames.ServiceNameLabel)}";
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Critical, Message = "The {Resource} informer stopped unexpectedly; restarting it (until it runs again, changes to {Resource} are not seen)")]
     private static partial void LogInformerEnded(ILogger logger, string resource, Exception? exception);

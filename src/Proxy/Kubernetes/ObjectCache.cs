@@ -6,7 +6,7 @@ namespace Proxy.Kubernetes;
 
 /// <summary>
 /// The latest version of every object of one resource, by namespace/name. Thread-safe; every change that
-/// alters the content calls <see cref="Changed"/> with the object (old or new) so trackers can note it.
+/// alters the content calls <see cref="Changed"/> with the object (the new version, or the removed one) so trackers can note it.
 /// </summary>
 public sealed class ObjectCache<T>
     where T : IKubernetesObject<V1ObjectMeta>
@@ -14,8 +14,8 @@ public sealed class ObjectCache<T>
     private readonly Lock gate = new();
     private ImmutableDictionary<string, T> objects = ImmutableDictionary<string, T>.Empty.WithComparers(StringComparer.Ordinal);
 
-    /// <summary>Raised after an object was added, changed or removed.</summary>
-    public event Action<T>? Changed;
+    /// <summary>Raised after an object was added or changed (with it, and false) or removed (with its last version, and true).</summary>
+    public event Action<T, bool>? Changed;
 
     public ImmutableArray<T> Snapshot() => [.. objects.Values];
 
@@ -34,7 +34,7 @@ public sealed class ObjectCache<T>
             }
             objects = objects.SetItem(key, item);
         }
-        Changed?.Invoke(item);
+        Changed?.Invoke(item, false);
     }
 
     public void Delete(T item)
@@ -48,7 +48,7 @@ public sealed class ObjectCache<T>
         }
         if (removed)
         {
-            Changed?.Invoke(item);
+            Changed?.Invoke(item, true);
         }
     }
 
@@ -66,14 +66,14 @@ public sealed class ObjectCache<T>
         {
             if (!before.TryGetValue(key, out var old) || !SameVersion(old, item))
             {
-                Changed?.Invoke(item);
+                Changed?.Invoke(item, false);
             }
         }
         foreach (var (key, old) in before)
         {
             if (!next.ContainsKey(key))
             {
-                Changed?.Invoke(old);
+                Changed?.Invoke(old, true);
             }
         }
     }

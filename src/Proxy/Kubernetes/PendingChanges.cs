@@ -1,4 +1,10 @@
 namespace Proxy.Kubernetes;
 
-/// <summary>The changes one sync takes over: services whose Service or EndpointSlices changed, and the slices' trigger times.</summary>
-public sealed record PendingChanges(IReadOnlySet<string> Services, IReadOnlySet<string> Endpoints, IReadOnlyList<DateTimeOffset> TriggerTimes);
+/// <summary>
+/// The changes one sync takes over: services whose Service or EndpointSlices changed, and the trigger times of
+/// their slices' changes, by service.
+/// </summary>
+public sealed record PendingChanges(
+    IReadOnlySet<string> Services,
+    IReadOnlySet<string> Endpoints,
+    IReadOnlyDictionary<string, IReadOnlyList<DateTimeOffset>> TriggerTimes);

@@ -25,7 +25,7 @@ internal static class EndpointResolver
         var byAddress = new Dictionary<(IPAddress Address, int Port), Candidate>();
         foreach (var slice in slices)
         {
-            if (!IsFamily(slice, family) || FindPort(slice, portName, protocol) is not { } port)
+            if (!IsFamily(slice, family) || FindPort(slice, portName, protocol, warnings) is not { } port)
             {
                 continue;
             }
@@ -56,16 +56,27 @@ internal static class EndpointResolver
     private static bool IsFamily(V1EndpointSlice slice, IpFamily family) =>
         slice.AddressType == (family == IpFamily.IPv4 ? KubernetesNames.AddressTypeIPv4 : KubernetesNames.AddressTypeIPv6);
 
-    private static int? FindPort(V1EndpointSlice slice, string portName, L4Protocol protocol)
+    /// <summary>
+    /// The number of the slice port that carries this service port. One without a valid number is skipped with a
+    /// warning naming the slice, as upstream ignores one that is unset or 0 ("Ignoring invalid endpoint port"); API
+    /// validation keeps the rest of the out-of-range ones out of a cluster, but not out of a manifest.
+    /// </summary>
+    private static int? FindPort(V1EndpointSlice slice, string portName, L4Protocol protocol, ICollection<string> warnings)
     {
-        foreach (var port in slice.Ports ?? [])
+        var ports = slice.Ports ?? [];
+        for (var i = 0; i < ports.Count; i++)
         {
-            if ((port.Name ?? "") == portName
-                && L4ProtocolNames.TryParseKubernetes(port.Protocol, out var p) && p == protocol
-                && port.Port is >= 1 and <= 65535)
+            var port = ports[i];
+            if ((port.Name ?? "") != portName || !L4ProtocolNames.TryParseKubernetes(port.Protocol, out var p) || p != protocol)
+            {
+                continue;
+            }
+            if (port.Port is >= 1 and <= 65535)
             {
                 return port.Port;
             }
+            var number = port.Port is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(none)";
+            warnings.Add($"EndpointSlice {slice.Namespace()}/{slice.Name()}: ports[{i}].port {number} is out of range 1-65535; port skipped");
         }
         return null;
     }

@@ -1,4 +1,7 @@
 using System.Collections.Immutable;
+using k8s;
+using k8s.Models;
+using Proxy.Kubernetes;
 using Proxy.Reconciling;
 
 namespace Proxy.Sources;
@@ -6,7 +9,9 @@ namespace Proxy.Sources;
 /// <summary>
 /// The offline source (--manifests DIR): every *.yaml / *.yml file directly in DIR, read in ordinal order.
 /// Remembers the last good content of each file, so a file broken by an edit keeps its services programmed
-/// (and its error reported) until it is fixed.
+/// (and its error reported) until it is fixed. Each read reports to the <see cref="ChangeTracker"/> every Service
+/// and EndpointSlice that was added, changed or removed since the previous read, as the live source reports
+/// informer events, so the change metrics and network programming latency work offline too.
 /// </summary>
 public sealed class ManifestDirectory : IClusterSource, IDisposable
 {
@@ -20,9 +25,20 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
     /// </summary>
     private readonly Dictionary<string, (DateTime Modified, long Length, ManifestFile Parsed)> parsed = new(StringComparer.Ordinal);
 
+    private readonly ChangeTracker tracker;
+
+    /// <summary>The objects of the previous read by namespace/name, to tell the tracker what differs in the next.</summary>
+    private Dictionary<string, V1Service> reportedServices = new(StringComparer.Ordinal);
+
+    private Dictionary<string, V1EndpointSlice> reportedSlices = new(StringComparer.Ordinal);
+
     private IDisposable? watcher;
 
-    public ManifestDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
+    public ManifestDirectory(string path, ChangeTracker tracker)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        this.tracker = tracker;
+    }
 
     public string Path { get; }
 
@@ -85,6 +101,8 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
             [.. used.SelectMany(f => f.Services)],
             [.. used.SelectMany(f => f.EndpointSlices)],
             [.. used.SelectMany(f => f.Nodes)]);
+        reportedServices = Report(reportedServices, objects.Services, (s, _) => tracker.ServiceChanged(s));
+        reportedSlices = Report(reportedSlices, objects.EndpointSlices, tracker.EndpointSliceChanged);
         return new SourceSnapshot(objects, errors.ToImmutable(), complete);
     }
 
@@ -105,6 +123,46 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
         watcher.EnableRaisingEvents = true;
         return watcher;
     }
+
+    /// <summary>
+    /// Tells <paramref name="changed"/> about each object that is new, differs from its previous version, or is gone
+    /// (true); returns the objects by key for the next read. Objects of files that were not parsed again are the same
+    /// instances and cost nothing; a re-parsed file's objects are compared by content, so an edit reports only what it
+    /// changed. As in an informer's cache, a key given twice keeps its last object; and as the live source's label
+    /// selector (upstream's), objects of another proxy or of a headless Service are not followed at all.
+    /// </summary>
+    private static Dictionary<string, T> Report<T>(Dictionary<string, T> previous, ImmutableArray<T> current, Action<T, bool> changed)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var next = new Dictionary<string, T>(current.Length, StringComparer.Ordinal);
+        foreach (var item in current)
+        {
+            if (item.Labels() is not { } labels
+                || !(labels.ContainsKey(KubernetesNames.ServiceProxyNameLabel) || labels.ContainsKey(KubernetesNames.HeadlessLabel)))
+            {
+                next[$"{item.Namespace() ?? "default"}/{item.Name()}"] = item;
+            }
+        }
+        foreach (var (key, item) in next)
+        {
+            if (!previous.TryGetValue(key, out var old) || !SameContent(old, item))
+            {
+                changed(item, false);
+            }
+        }
+        foreach (var (key, old) in previous)
+        {
+            if (!next.ContainsKey(key))
+            {
+                changed(old, true);
+            }
+        }
+        return next;
+    }
+
+    private static bool SameContent<T>(T a, T b)
+        where T : class =>
+        ReferenceEquals(a, b) || KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
 
     private ManifestFile ReadIfChanged(string file)
     {

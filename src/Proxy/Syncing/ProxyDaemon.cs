@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Proxy.Core.Backends;
+using Proxy.Core.Exec;
 using Proxy.Kubernetes;
 using Proxy.Observability;
 using Proxy.Reconciling;
@@ -12,7 +13,8 @@ namespace Proxy.Syncing;
 /// <summary>
 /// One sync, end to end: read the source, reconcile for this node, hand the model to the backend, and record
 /// it in metrics and health. Never syncs a source that is known to be incomplete, so the rules of objects it
-/// could not read stay.
+/// could not read stay. <paramref name="leftovers"/> are the backends of the other modes whose rules a mode
+/// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>).
 /// </summary>
 public sealed partial class ProxyDaemon(
     IClusterSource source,
@@ -23,7 +25,8 @@ public sealed partial class ProxyDaemon(
     ProxyMetrics metrics,
     ProxierHealth health,
     TimeProvider time,
-    ILogger<ProxyDaemon> logger)
+    ILogger<ProxyDaemon> logger,
+    IReadOnlyList<IProxyBackend>? leftovers = null)
 {
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
@@ -32,20 +35,28 @@ public sealed partial class ProxyDaemon(
     private HashSet<string> reportedWarnings = new(StringComparer.Ordinal);
     private long servicesCounted;
     private long endpointsCounted;
+    private bool leftoversCleaned;
 
     /// <summary>Runs one sync; returns false (after logging why) when it did not apply.</summary>
     public async Task<bool> SyncAsync(bool full, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        // Read first, then take the changes: the manifest source finds its changes while it is read, and they belong to
+        // this sync. A live change that lands in between is taken without being in this snapshot; its event has asked
+        // for another sync already, so only its latency is observed a moment early.
+        var snapshot = source.Read();
         var changes = tracker.Take();
-        var ok = await SyncSnapshotAsync(full, started, cancellationToken).ConfigureAwait(false);
+        // Counted as soon as they are taken, so a scrape never sees this sync's duration without its changes.
+        RecordChangeCounts();
+        var ok = await SyncSnapshotAsync(snapshot, full, started, cancellationToken).ConfigureAwait(false);
         if (ok)
         {
             var now = time.GetUtcNow();
-            foreach (var trigger in changes.TriggerTimes)
+            foreach (var trigger in changes.TriggerTimes.Values.SelectMany(t => t))
             {
                 metrics.NetworkProgramming.Observe(Math.Max(0, (now - trigger).TotalSeconds));
             }
+            await CleanLeftoversOnceAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -55,9 +66,8 @@ public sealed partial class ProxyDaemon(
         return ok;
     }
 
-    private async Task<bool> SyncSnapshotAsync(bool full, long started, CancellationToken cancellationToken)
+    private async Task<bool> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, long started, CancellationToken cancellationToken)
     {
-        var snapshot = source.Read();
         reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, p));
         if (!snapshot.Complete)
         {
@@ -89,6 +99,32 @@ public sealed partial class ProxyDaemon(
             CountFailure(e);
             LogSyncFailed(logger, backend.Mode, e.Message);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// After the first sync that applied, the other modes' leftovers go (upstream's platformCleanup, there run before
+    /// the proxier starts): here they go once the new mode's rules are in, so a mode switch never leaves the node
+    /// without service rules. Best effort, as upstream: a failure is logged and does not fail the sync.
+    /// </summary>
+    private async Task CleanLeftoversOnceAsync(CancellationToken cancellationToken)
+    {
+        if (leftoversCleaned)
+        {
+            return;
+        }
+        leftoversCleaned = true;
+        foreach (var other in leftovers ?? [])
+        {
+            try
+            {
+                await other.CleanupAsync(cancellationToken).ConfigureAwait(false);
+                LogLeftoversCleaned(logger, other.Mode, backend.Mode);
+            }
+            catch (Exception e) when (e is ProxySyncException or CommandNotFoundException)
+            {
+                LogLeftoversNotCleaned(logger, other.Mode, e.Message);
+            }
         }
     }
 
@@ -152,6 +188,12 @@ public sealed partial class ProxyDaemon(
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Skipped: {Problem}")]
     private static partial void LogObjectSkipped(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Removed whatever {Other} mode left behind; {Mode} mode's rules are in place")]
+    private static partial void LogLeftoversCleaned(ILogger logger, string other, string mode);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Could not remove what {Other} mode left behind: {Reason}")]
+    private static partial void LogLeftoversNotCleaned(ILogger logger, string other, string reason);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Not syncing: part of {Source} is not known yet or cannot be read; the current rules stay until it is")]
     private static partial void LogSourceIncomplete(ILogger logger, string source);

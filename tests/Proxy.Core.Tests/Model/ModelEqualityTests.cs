@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using Proxy.Core.Model;
 
@@ -65,4 +66,32 @@ public class ModelEqualityTests
     [Fact]
     public void Ipv6EndpointsPrintWithBrackets() =>
         Assert.Equal("[fd00::1]:80", new Endpoint(IPAddress.Parse("fd00::1"), 80, false).ToString());
+
+    [Fact]
+    public void DictionariesWithTheSameEntriesAreEqualWhateverTheirOrder()
+    {
+        EquatableDictionary<string, string> a = ImmutableDictionary.CreateRange([KeyValuePair.Create("zone", "a"), KeyValuePair.Create("host", "n1")]);
+        EquatableDictionary<string, string> b = ImmutableDictionary.CreateRange([KeyValuePair.Create("host", "n1"), KeyValuePair.Create("zone", "a")]);
+
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.True(a == b);
+        Assert.NotEqual(a, (EquatableDictionary<string, string>)b.AsImmutableDictionary().SetItem("zone", "b"));
+        Assert.NotEqual(a, (EquatableDictionary<string, string>)b.AsImmutableDictionary().Remove("zone"));
+        Assert.Equal(EquatableDictionary<string, string>.Empty, default);
+        Assert.Equal("{host=n1, zone=a}", a.ToString());
+    }
+
+    [Fact]
+    public void RecordsHoldingADictionaryCompareItsEntries()
+    {
+        var a = new Labelled("n1", ImmutableDictionary<string, string>.Empty.Add("zone", "a"));
+        var b = a with { Labels = ImmutableDictionary<string, string>.Empty.Add("zone", "a") };
+
+        Assert.Equal(a, b);
+        Assert.NotSame(a.Labels.AsImmutableDictionary(), b.Labels.AsImmutableDictionary());
+        Assert.NotEqual(a, b with { Labels = ImmutableDictionary<string, string>.Empty.Add("zone", "b") });
+    }
+
+    private sealed record Labelled(string Name, EquatableDictionary<string, string> Labels);
 }

@@ -17,7 +17,7 @@ public sealed class InformerTests : IAsyncDisposable
     private Informer<V1Service>? informer;
     private Task? running;
 
-    public InformerTests() => cache.Changed += s =>
+    public InformerTests() => cache.Changed += (s, _) =>
     {
         lock (changes)
         {

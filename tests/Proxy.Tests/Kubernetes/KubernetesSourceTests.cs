@@ -29,7 +29,7 @@ public sealed class KubernetesSourceTests : IAsyncDisposable
         var logs = new RecordingLoggerProvider(throwOnEventId: 303);
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         using var client = new global::k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
-        var source = KubernetesSource.Create(client, "node-1", new ChangeTracker(), TimeProvider.System, loggerFactory);
+        var source = KubernetesSource.Create(client, "node-1", new ChangeTracker(TimeProvider.System), TimeProvider.System, loggerFactory);
 
         var started = source.StartAsync(stop.Token);
         for (var i = 0; i < 200 && !logs.Any(LogLevel.Critical); i++)

@@ -21,6 +21,9 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
 
     private string BlockFile => Path.Combine(dir, "block");
 
+    /// <summary>What the daemon fed to nft, the stand-in's standard input.</summary>
+    private string NftLog => Path.Combine(dir, "nft.log");
+
     public async ValueTask DisposeAsync()
     {
         if (daemon is { HasExited: false })
@@ -53,6 +56,8 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         {
             Script(Path.Combine(tools, save), "#!/bin/sh\nexit 0\n");
         }
+        // The daemon removes nftables mode's leftovers once it has synced: that nft must not be the host's.
+        Script(Path.Combine(tools, "nft"), $"#!/bin/sh\ncat >>'{NftLog}'\nexit 0\n");
         foreach (var restore in new[] { "iptables-restore", "ip6tables-restore" })
         {
             Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
@@ -121,6 +126,44 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private static double Sample(string metrics, string series) =>
         metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
 
+    private static string Slice(string name, string service, string address, DateTimeOffset trigger) =>
+        $"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: default\n"
+        + $"  labels: {{kubernetes.io/service-name: {service}}}\n"
+        + $"  annotations: {{endpoints.kubernetes.io/last-change-trigger-time: \"{trigger.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\"}}\n"
+        + $"addressType: IPv4\nports: [{{port: 8080}}]\nendpoints: [{{addresses: [{address}]}}]\n";
+
+    /// <summary>
+    /// Writes a manifest in one atomic rename: a sync that read it half-written (truncated, say) would see its objects
+    /// removed and added again, and count changes the edit did not make.
+    /// </summary>
+    private void Replace(string file, string content)
+    {
+        var temporary = Path.Combine(Manifests, "edit.tmp");
+        File.WriteAllText(temporary, content);
+        File.Move(temporary, Path.Combine(Manifests, file), overwrite: true);
+    }
+
+    /// <summary>service_changes_total, endpoint_changes_total, and how many network programming latencies were observed.</summary>
+    private static (double Services, double Endpoints, double Programmed) Changes(string metrics) => (
+        Sample(metrics, "kubeproxy_sync_proxy_rules_service_changes_total"),
+        Sample(metrics, "kubeproxy_sync_proxy_rules_endpoint_changes_total"),
+        Sample(metrics, "kubeproxy_network_programming_duration_seconds_count"));
+
+    /// <summary>
+    /// Waits for the change counters to reach <paramref name="expected"/>, then for two more syncs (the periodic one runs every
+    /// second and re-reads every file): they must still be exactly there, with nothing pending. A periodic sync alone moves
+    /// none of them, and a source that counted every object at every read would overshoot.
+    /// </summary>
+    private async Task ChangesSettleAtAsync((double, double, double) expected)
+    {
+        var (_, reached) = await EventuallyAsync(metricsPort, "/metrics", (_, m) => Changes(m) == expected, $"counted changes {expected}");
+        var syncs = Sample(reached, "kubeproxy_sync_proxy_rules_duration_seconds_count");
+        var (_, later) = await EventuallyAsync(metricsPort, "/metrics", (_, m) => Sample(m, "kubeproxy_sync_proxy_rules_duration_seconds_count") >= syncs + 2, "synced twice more");
+        Assert.Equal(expected, Changes(later));
+        Assert.Equal(0, Sample(later, "kubeproxy_sync_proxy_rules_service_changes_pending"));
+        Assert.Equal(0, Sample(later, "kubeproxy_sync_proxy_rules_endpoint_changes_pending"));
+    }
+
     [Fact]
     public async Task MetricsHaveUpstreamsNamesTypesAndLabels_AndSyncCountersMove()
     {
@@ -156,8 +199,19 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         var syncs = Sample(metrics, "kubeproxy_sync_proxy_rules_duration_seconds_count");
         Assert.True(syncs >= 1);
 
-        File.WriteAllText(Path.Combine(Manifests, "b.yaml"), Service("b", "10.96.0.2"));
-        await EventuallyAsync(metricsPort, "/metrics", (_, m) => Sample(m, "kubeproxy_sync_proxy_rules_duration_seconds_count") > syncs, "counted another sync");
+        // The first read counts service a; nothing else has changed yet.
+        Assert.Equal((1, 0, 0), Changes(metrics));
+
+        // A new Service with an EndpointSlice whose change the EndpointSlice controller dated now.
+        Replace("b.yaml", Service("b", "10.96.0.2") + "---\n" + Slice("b-1", "b", "10.244.1.2", DateTimeOffset.UtcNow));
+        await ChangesSettleAtAsync((2, 1, 1));
+
+        // Only the slice of b.yaml changes: the Service, parsed again but equal, is not counted again.
+        Replace("b.yaml", Service("b", "10.96.0.2") + "---\n" + Slice("b-1", "b", "10.244.1.33", DateTimeOffset.UtcNow));
+        await ChangesSettleAtAsync((2, 2, 2));
+
+        // After many syncs, nftables mode's table was removed once, at the start (upstream's platformCleanup).
+        Assert.Equal(1, File.ReadAllText(NftLog).Split('\n').Count(l => l == "delete table ip kube-proxy"));
 
         Assert.Equal((200, "iptables"), await GetAsync(metricsPort, "/proxyMode"));
         var configz = JsonNode.Parse((await GetAsync(metricsPort, "/configz")).Body)!;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Proxy.Reconciling;
 using static Proxy.Tests.Reconciling.Objects;
 
@@ -54,5 +55,34 @@ public class IncrementalReconcilerTests
 
         Assert.NotSame(first.IPv4.Services[0], second.IPv4.Services[0]);
         Assert.Equal(first.IPv4, second.IPv4);
+    }
+
+    private static NodeContext Labelled(params (string Key, string Value)[] labels) =>
+        new("node-1", labels.ToImmutableDictionary(l => l.Key, l => l.Value));
+
+    [Fact]
+    public void ALabelledNodeWithTheSameLabelsInANewDictionaryKeepsTheCache()
+    {
+        // The daemon builds the node context afresh at every sync, as a real cluster's Node always has labels.
+        var reconciler = new IncrementalReconciler();
+        var objects = FromYaml(Yaml);
+        var first = reconciler.Reconcile(objects, Labelled(("kubernetes.io/hostname", "node-1"), ("topology.kubernetes.io/zone", "a")), ReconcileOptions.Default);
+
+        var second = reconciler.Reconcile(objects, Labelled(("topology.kubernetes.io/zone", "a"), ("kubernetes.io/hostname", "node-1")), ReconcileOptions.Default);
+
+        Assert.Same(first.IPv4.Services[0], second.IPv4.Services[0]);
+        Assert.Same(first.IPv4.Services[1], second.IPv4.Services[1]);
+    }
+
+    [Fact]
+    public void AChangedNodeLabelRecomputesEverything()
+    {
+        var reconciler = new IncrementalReconciler();
+        var objects = FromYaml(Yaml);
+        var first = reconciler.Reconcile(objects, Labelled(("topology.kubernetes.io/zone", "a")), ReconcileOptions.Default);
+
+        var second = reconciler.Reconcile(objects, Labelled(("topology.kubernetes.io/zone", "b")), ReconcileOptions.Default);
+
+        Assert.NotSame(first.IPv4.Services[0], second.IPv4.Services[0]);
     }
 }

@@ -154,6 +154,22 @@ public class ReconcilerTests
         Assert.Equal(["default/web TCP 10.96.0.10:80 np=0 -> 10.244.1.2:8080"], Describe(result.IPv4));
     }
 
+    [Theory]
+    [InlineData("[{name: http, port: 70000}]", "EndpointSlice default/web-a: ports[0].port 70000 is out of range 1-65535; port skipped")]
+    [InlineData("[{name: metrics, port: 9100}, {name: http, port: 0}]", "EndpointSlice default/web-a: ports[1].port 0 is out of range 1-65535; port skipped")]
+    [InlineData("[{name: http, port: -1}]", "EndpointSlice default/web-a: ports[0].port -1 is out of range 1-65535; port skipped")]
+    [InlineData("[{name: http}]", "EndpointSlice default/web-a: ports[0].port (none) is out of range 1-65535; port skipped")]
+    public void ASlicePortOutOfRangeIsSkippedWithAWarningNamingTheSlice_TheOtherSlicesStay(string ports, string warning)
+    {
+        var result = Run(
+            Service("web", "10.96.0.10", "[{name: http, port: 80}]")
+            + Slice("web-a", "web", ports, "[{addresses: [10.244.1.2]}]")
+            + Slice("web-b", "web", "[{name: http, port: 8080}]", "[{addresses: [10.244.1.3]}]"));
+
+        Assert.Equal([warning], result.Warnings);
+        Assert.Equal(["default/web:http TCP 10.96.0.10:80 np=0 -> 10.244.1.3:8080"], Describe(result.IPv4));
+    }
+
     [Fact]
     public void DualStackServicesGetOneServicePortPerFamily_FromTheSlicesOfThatFamily()
     {

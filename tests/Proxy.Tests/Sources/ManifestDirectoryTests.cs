@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+using Proxy.Kubernetes;
 using Proxy.Sources;
 
 namespace Proxy.Tests.Sources;
@@ -5,6 +7,10 @@ namespace Proxy.Tests.Sources;
 public sealed class ManifestDirectoryTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("kps-manifests-").FullName;
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly ChangeTracker tracker;
+
+    public ManifestDirectoryTests() => tracker = new ChangeTracker(clock);
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
@@ -18,7 +24,7 @@ public sealed class ManifestDirectoryTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "c.json"), "{}");
         File.WriteAllText(Path.Combine(dir, "README"), "not yaml: [");
 
-        var snapshot = new ManifestDirectory(dir).Reload();
+        var snapshot = new ManifestDirectory(dir, tracker).Reload();
 
         Assert.True(snapshot.Complete);
         Assert.Empty(snapshot.Errors);
@@ -28,7 +34,7 @@ public sealed class ManifestDirectoryTests : IDisposable
     [Fact]
     public void AFileBrokenByAnEditKeepsItsLastGoodObjectsAndReportsTheError()
     {
-        var directory = new ManifestDirectory(dir);
+        var directory = new ManifestDirectory(dir, tracker);
         File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
         File.WriteAllText(Path.Combine(dir, "b.yaml"), Service("b"));
         Assert.True(directory.Reload().Complete);
@@ -48,7 +54,7 @@ public sealed class ManifestDirectoryTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
         File.WriteAllText(Path.Combine(dir, "z.yaml"), "kind: [");
 
-        var snapshot = new ManifestDirectory(dir).Reload();
+        var snapshot = new ManifestDirectory(dir, tracker).Reload();
 
         Assert.False(snapshot.Complete);
         Assert.Contains("z.yaml:", Assert.Single(snapshot.Errors));
@@ -57,7 +63,7 @@ public sealed class ManifestDirectoryTests : IDisposable
     [Fact]
     public void DeletedFilesAreForgotten()
     {
-        var directory = new ManifestDirectory(dir);
+        var directory = new ManifestDirectory(dir, tracker);
         File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
         directory.Reload();
         File.Delete(Path.Combine(dir, "a.yaml"));
@@ -71,7 +77,7 @@ public sealed class ManifestDirectoryTests : IDisposable
     [Fact]
     public void AMissingDirectoryIsAnIncompleteSnapshotNamingIt()
     {
-        var snapshot = new ManifestDirectory(Path.Combine(dir, "nope")).Reload();
+        var snapshot = new ManifestDirectory(Path.Combine(dir, "nope"), tracker).Reload();
 
         Assert.False(snapshot.Complete);
         Assert.Contains("nope: manifests directory does not exist", Assert.Single(snapshot.Errors));
@@ -80,7 +86,7 @@ public sealed class ManifestDirectoryTests : IDisposable
     [Fact]
     public void AnUnchangedFileIsNotParsedAgain_SoItsObjectsStayTheSameInstances()
     {
-        var directory = new ManifestDirectory(dir);
+        var directory = new ManifestDirectory(dir, tracker);
         File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
         File.WriteAllText(Path.Combine(dir, "b.yaml"), Service("b"));
         var first = directory.Reload();
@@ -91,5 +97,126 @@ public sealed class ManifestDirectoryTests : IDisposable
 
         Assert.Same(first.Objects.Services[0], second.Objects.Services[0]);
         Assert.Equal("b2", second.Objects.Services[1].Metadata.Name);
+    }
+
+    private static string Slice(string name, string service, string address, DateTimeOffset? trigger = null) =>
+        $"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: default\n"
+        + $"  labels: {{kubernetes.io/service-name: {service}}}\n"
+        + (trigger is { } t ? $"  annotations: {{endpoints.kubernetes.io/last-change-trigger-time: \"{t.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\"}}\n" : "")
+        + $"addressType: IPv4\nports: [{{port: 8080}}]\nendpoints: [{{addresses: [{address}]}}]\n";
+
+    /// <summary>Writes a file and moves its modification time on, so a re-read parses it again whatever the file system's clock resolution.</summary>
+    private void Edit(string file, string content)
+    {
+        var path = Path.Combine(dir, file);
+        var before = File.Exists(path) ? File.GetLastWriteTimeUtc(path) : DateTime.UtcNow;
+        File.WriteAllText(path, content);
+        File.SetLastWriteTimeUtc(path, before.AddSeconds(5));
+    }
+
+    private (long Services, long Endpoints) Totals() => (tracker.ServiceChangesTotal, tracker.EndpointChangesTotal);
+
+    [Fact]
+    public void TheFirstReadReportsEveryServiceAndSliceAsTheLiveSourcesFirstListDoes()
+    {
+        Edit("a.yaml", Service("a") + "---\n" + Slice("a-1", "a", "10.244.1.1"));
+        Edit("b.yaml", Service("b"));
+
+        new ManifestDirectory(dir, tracker).Reload();
+
+        Assert.Equal((2, 1), Totals());
+        var pending = tracker.Take();
+        Assert.Equal(["default/a", "default/b"], pending.Services.Order(StringComparer.Ordinal));
+        Assert.Equal(["default/a"], pending.Endpoints);
+    }
+
+    [Fact]
+    public void AnEditReportsOnlyTheObjectsItChanged_AndRereadingUnchangedFilesReportsNothing()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        Edit("a.yaml", Service("a") + "---\n" + Slice("a-1", "a", "10.244.1.1"));
+        Edit("b.yaml", Service("b"));
+        directory.Reload();
+        tracker.Take();
+
+        // a.yaml is parsed again: its Service comes back as a new but equal object, its slice with a new endpoint.
+        Edit("a.yaml", Service("a") + "---\n" + Slice("a-1", "a", "10.244.1.2"));
+        directory.Reload();
+        Assert.Equal((2, 2), Totals());
+        Assert.Equal(["default/a"], tracker.Take().Endpoints);
+
+        // Periodic syncs re-read the directory: neither an untouched file nor one rewritten with the same content counts.
+        directory.Reload();
+        Edit("b.yaml", Service("b"));
+        directory.Reload();
+        Assert.Equal((2, 2), Totals());
+        var pending = tracker.Take();
+        Assert.Empty(pending.Services);
+        Assert.Empty(pending.Endpoints);
+    }
+
+    [Fact]
+    public void ADeletedFileReportsItsObjectsGone_WithoutTheDeletedSlicesTriggerTime()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        Edit("a.yaml", Service("a") + "---\n" + Slice("a-1", "a", "10.244.1.1"));
+        directory.Reload();
+        tracker.Take();
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Edit("a.yaml", Service("a") + "---\n" + Slice("a-1", "a", "10.244.1.2", trigger: clock.GetUtcNow()));
+        directory.Reload();
+
+        File.Delete(Path.Combine(dir, "a.yaml"));
+        directory.Reload();
+
+        Assert.Equal((2, 3), Totals());
+        var pending = tracker.Take();
+        Assert.Equal(["default/a"], pending.Services);
+        // As upstream: a slice's removal drops the trigger times its service had pending.
+        Assert.Empty(pending.TriggerTimes);
+    }
+
+    [Fact]
+    public void ASlicesTriggerTimeIsKeptOnlyWhenItIsAfterTheTrackerStarted()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        var started = clock.GetUtcNow();
+        Edit("old.yaml", Slice("old-1", "old", "10.244.1.1", trigger: started - TimeSpan.FromDays(3)));
+        Edit("new.yaml", Slice("new-1", "new", "10.244.1.2", trigger: started + TimeSpan.FromSeconds(2)));
+
+        directory.Reload();
+
+        var pending = tracker.Take();
+        Assert.Equal(["default/new", "default/old"], pending.Endpoints.Order(StringComparer.Ordinal));
+        Assert.Equal(started + TimeSpan.FromSeconds(2), Assert.Single(Assert.Single(pending.TriggerTimes).Value));
+    }
+
+    [Fact]
+    public void AFileBrokenByAnEditReportsNothing_ItsLastGoodObjectsStay()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        Edit("a.yaml", Service("a") + "---\n" + Slice("a-1", "a", "10.244.1.1"));
+        directory.Reload();
+
+        Edit("a.yaml", "kind: [");
+        var snapshot = directory.Reload();
+
+        Assert.True(snapshot.Complete);
+        Assert.Equal((1, 1), Totals());
+    }
+
+    [Fact]
+    public void ServicesOfAnotherProxyOrHeadlessOnesAreNotChanges_AsTheLiveSourcesLabelSelectorNeverSeesThem()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        Edit("a.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {service.kubernetes.io/service-proxy-name: other}}\n"
+            + "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n");
+        directory.Reload();
+        Assert.Equal((0, 0), Totals());
+
+        // Losing the label is what a selector-filtered watch reports as the Service appearing.
+        Edit("a.yaml", Service("a"));
+        directory.Reload();
+        Assert.Equal((1, 0), Totals());
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 using Proxy.Core.Backends;
 using Proxy.Core.Model;
@@ -18,6 +19,7 @@ public sealed class ProxyDaemonTests : IDisposable
 
     public ProxyDaemonTests()
     {
+        tracker = new ChangeTracker(clock);
         backend.SetupGet(b => b.Mode).Returns("fake");
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
@@ -26,11 +28,13 @@ public sealed class ProxyDaemonTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private readonly ChangeTracker tracker = new();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly ProxyMetrics metrics = new();
     private readonly ProxierHealth health = new(TimeSpan.FromMinutes(1), TimeProvider.System);
+    private readonly ChangeTracker tracker;
 
-    private ProxyDaemon Daemon() => new(new ManifestDirectory(dir), tracker, backend.Object, "node-1", ReconcileOptions.Default, metrics, health, TimeProvider.System, NullLogger<ProxyDaemon>.Instance);
+    private ProxyDaemon Daemon(IReadOnlyList<IProxyBackend>? leftovers = null) =>
+        new(new ManifestDirectory(dir, tracker), tracker, backend.Object, "node-1", ReconcileOptions.Default, metrics, health, clock, NullLogger<ProxyDaemon>.Instance, leftovers);
 
     private void Write(string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
 
@@ -73,43 +77,98 @@ public sealed class ProxyDaemonTests : IDisposable
     public async Task WritingAManifestFileIsNoticed()
     {
         using var changed = new SemaphoreSlim(0);
-        using var watch = new ManifestDirectory(dir).Watch(() => changed.Release());
+        using var watch = new ManifestDirectory(dir, tracker).Watch(() => changed.Release());
 
         Write("web.yaml", Web);
 
         Assert.True(await changed.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "no change notification within 10 s");
     }
 
+    private static string Slice(DateTimeOffset trigger) =>
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+        + "metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}, "
+        + $"annotations: {{endpoints.kubernetes.io/last-change-trigger-time: \"{trigger.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\"}}}}\n"
+        + "addressType: IPv4\nports: [{port: 8080}]\nendpoints: [{addresses: [10.244.1.2]}]\n";
+
     [Fact]
     public async Task NetworkProgrammingLatencyIsMeasuredFromTheSlicesTriggerTime()
     {
-        Write("web.yaml", Web);
-        tracker.EndpointsChanged("default/web", DateTimeOffset.UtcNow - TimeSpan.FromSeconds(3));
-        tracker.ServiceChanged("default/web");
+        Write("web.yaml", Web + Slice(clock.GetUtcNow() + TimeSpan.FromSeconds(1)));
+        clock.Advance(TimeSpan.FromSeconds(4));
 
         Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
 
         Assert.Equal(1, metrics.NetworkProgramming.Count);
-        Assert.InRange(metrics.NetworkProgramming.Sum, 3, 60);
+        Assert.Equal(3, metrics.NetworkProgramming.Sum, precision: 3);
         Assert.Equal(1, metrics.EndpointChangesTotal.Value);
         Assert.Equal(1, metrics.ServiceChangesTotal.Value);
         Assert.Equal(0, metrics.EndpointChangesPending.Value);
+        Assert.Equal(0, metrics.ServiceChangesPending.Value);
     }
 
     [Fact]
-    public async Task AFailedSyncKeepsTheChangesPending()
+    public async Task AFailedSyncKeepsTheChangesPending_TheNextOneCountsThemOnce()
     {
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new ProxySyncException("iptables-restore: line 7 failed") { PartialSync = true });
         backend.SetupGet(b => b.Mode).Returns("iptables");
-        Write("web.yaml", Web);
-        tracker.EndpointsChanged("default/web");
+        Write("web.yaml", Web + Slice(clock.GetUtcNow() + TimeSpan.FromSeconds(1)));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var daemon = Daemon();
 
-        Assert.False(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
+        Assert.False(await daemon.SyncAsync(full: false, TestContext.Current.CancellationToken));
 
         Assert.Equal(1, metrics.EndpointChangesPending.Value);
+        Assert.Equal(1, metrics.ServiceChangesPending.Value);
+        Assert.Equal(0, metrics.NetworkProgramming.Count);
         Assert.Equal(1, metrics.IptablesRestoreFailures.Value);
         Assert.Equal(1, metrics.IptablesPartialRestoreFailures.Value);
+
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new SyncResult(true, 1, 1, 1));
+        Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        Assert.Equal(0, metrics.EndpointChangesPending.Value);
+        Assert.Equal(1, metrics.EndpointChangesTotal.Value);
+        Assert.Equal(1, metrics.ServiceChangesTotal.Value);
+        Assert.Equal(1, metrics.NetworkProgramming.Count);
+    }
+
+    [Fact]
+    public async Task TheFirstSyncThatAppliesRemovesTheOtherModesLeftovers_OnceAndNotBefore()
+    {
+        var other = new Mock<IProxyBackend>(MockBehavior.Strict);
+        other.SetupGet(b => b.Mode).Returns("nftables");
+        other.Setup(b => b.CleanupAsync(It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        Write("web.yaml", Web);
+        Write("broken.yaml", "kind: [");
+        var daemon = Daemon([other.Object]);
+
+        Assert.False(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
+        other.Verify(b => b.CleanupAsync(It.IsAny<CancellationToken>()), Times.Never);
+
+        File.Delete(Path.Combine(dir, "broken.yaml"));
+        Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
+        Assert.True(await daemon.SyncAsync(full: false, TestContext.Current.CancellationToken));
+
+        other.Verify(b => b.CleanupAsync(It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Equal(2, synced.Count);
+    }
+
+    [Fact]
+    public async Task ALeftoverCleanupThatFailsIsLoggedAndTheSyncStillCounts()
+    {
+        var failing = new Mock<IProxyBackend>(MockBehavior.Strict);
+        failing.SetupGet(b => b.Mode).Returns("ipvs");
+        failing.Setup(b => b.CleanupAsync(It.IsAny<CancellationToken>())).ThrowsAsync(new ProxySyncException("IPVS cleanup failed: EPERM"));
+        var next = new Mock<IProxyBackend>(MockBehavior.Strict);
+        next.SetupGet(b => b.Mode).Returns("iptables");
+        next.Setup(b => b.CleanupAsync(It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        Write("web.yaml", Web);
+
+        Assert.True(await Daemon([failing.Object, next.Object]).SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        next.Verify(b => b.CleanupAsync(It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Theory]
