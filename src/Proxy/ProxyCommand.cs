@@ -8,6 +8,7 @@ using Proxy.Core.Exec;
 using k8s;
 using k8s.Exceptions;
 using Proxy.Exec;
+using Proxy.Host;
 using Proxy.Kubernetes;
 using Proxy.Observability;
 using Prometheus;
@@ -78,6 +79,10 @@ public static partial class ProxyCommand
 
         using var loggerFactory = CreateLoggerFactory(options.Verbosity, options.Config.Logging.Format);
         var logger = loggerFactory.CreateLogger("kube-proxy-sharp");
+        if (!options.Cleanup)
+        {
+            UnsupportedSettings.LogWarnings(logger, options.Config, options.ProxyMode);
+        }
         ICommandRunner runner = new ProcessCommandRunner();
         if (options.DryRun)
         {
@@ -137,6 +142,11 @@ public static partial class ProxyCommand
         using var servers = new StatusServers();
         if (!options.Once && !options.DryRun)
         {
+            // Only for the daemon, as upstream's ProxyServer.Run: --dry-run changes nothing, --once is not left running.
+            if (OomScoreAdjuster.Apply(options.Config.OomScoreAdj) is { } why)
+            {
+                LogOomScoreAdjFailed(logger, options.Config.OomScoreAdj, why);
+            }
             try
             {
                 servers.Start(options, metrics, health, loggerFactory.CreateLogger<StatusServer>());
@@ -215,6 +225,9 @@ public static partial class ProxyCommand
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Cannot serve the status endpoints: {Reason}")]
     private static partial void LogCannotServe(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Cannot apply oomScoreAdj {Score}: {Reason}")]
+    private static partial void LogOomScoreAdjFailed(ILogger logger, int score, string reason);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Cleanup failed: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string reason);

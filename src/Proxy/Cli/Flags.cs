@@ -9,7 +9,9 @@ namespace Proxy.Cli;
 /// <summary>
 /// The flag table (upstream kube-proxy names, plus --manifests, --dry-run and --once of our own) and the parser.
 /// Accepts <c>--flag value</c>, <c>--flag=value</c>, and for booleans <c>--flag</c> or <c>--flag=false</c>.
-/// With --config, the file is read first and the flags given override it, as upstream.
+/// With --config, the file is read first and every flag given overrides it. (Upstream's options.go lets only
+/// --hostname-override and the logging flags override a --config file and ignores the rest; overriding all of them
+/// is a deliberate difference, so that a DaemonSet's args can adjust a shared ConfigMap.)
 /// </summary>
 public static class Flags
 {
@@ -31,23 +33,31 @@ public static class Flags
         new("iptables-masquerade-bit", "BIT", "14", "The bit of the fwmark space that marks packets needing SNAT, in [0, 31].",
             (o, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var bit) && bit <= 31
                 ? Do(() => o.Config.Iptables.MasqueradeBit = bit) : $"\"{v}\" is not an integer in [0, 31]"),
-        new("iptables-min-sync-period", "DURATION", "1s", "The shortest time between two syncs: events within it are coalesced (e.g. 1s, 500ms, 2m).",
-            (o, v) => GoDuration.TryParse(v, out var d) ? Do(() => o.Config.Iptables.MinSyncPeriod = d) : DurationError),
-        new("iptables-sync-period", "DURATION", "30s", "The longest time between two syncs: rules are rewritten at least this often. Must be greater than 0.",
-            (o, v) => GoDuration.TryParse(v, out var d) && d > TimeSpan.Zero ? Do(() => o.Config.Iptables.SyncPeriod = d) : DurationError + " greater than 0"),
+        // Each sets the one pair of periods the running mode reads (ProxyOptions.SyncPeriod). --sync-period and
+        // --min-sync-period are ours, for every mode; as upstream (cmd/kube-proxy/app/options.go,
+        // processV1Alpha1Flags), the --iptables-* ones apply in every mode but ipvs and the --ipvs-* ones only in ipvs.
+        new("sync-period", "DURATION", "30s", "The longest time between two syncs, in whichever mode is in use: rules are rewritten at least this often. Must be greater than 0.",
+            (o, v) => PositiveDuration(v, d => o.SyncPeriod = d), AfterMode: true),
+        new("min-sync-period", "DURATION", "1s; 0s in ipvs mode", "The shortest time between two syncs, in whichever mode is in use: events within it are coalesced (e.g. 1s, 500ms, 2m).",
+            (o, v) => Duration(v, d => o.MinSyncPeriod = d), AfterMode: true),
+        new("iptables-min-sync-period", "DURATION", "1s", "--min-sync-period for iptables and nftables mode (ignored in ipvs mode, as upstream).",
+            (o, v) => Duration(v, d => { if (o.ProxyMode != "ipvs") { o.MinSyncPeriod = d; } }), AfterMode: true),
+        new("iptables-sync-period", "DURATION", "30s", "--sync-period for iptables and nftables mode (ignored in ipvs mode, as upstream).",
+            (o, v) => PositiveDuration(v, d => { if (o.ProxyMode != "ipvs") { o.SyncPeriod = d; } }), AfterMode: true),
         new("ipvs-scheduler", "NAME", "rr", $"The IPVS scheduler in ipvs mode: {string.Join(", ", IpvsOptions.Schedulers)}.",
             (o, v) => IpvsOptions.Schedulers.Contains(v) ? Do(() => o.Config.Ipvs.Scheduler = v) : $"not an IPVS scheduler ({string.Join(", ", IpvsOptions.Schedulers)})"),
         new("ipvs-strict-arp", null, "false", "In ipvs mode, set arp_ignore=1 and arp_announce=2 so the node never answers ARP for service addresses.",
             (o, v) => Bool(v, b => o.Config.Ipvs.StrictARP = b)),
         new("ipvs-exclude-cidrs", "CIDRS", "", "In ipvs mode, comma-separated CIDRs whose virtual servers are never deleted.",
             (o, v) => CidrList(v, list => o.Config.Ipvs.ExcludeCIDRs = list)),
-        new("ipvs-min-sync-period", "DURATION", "0s", "In ipvs mode, the shortest time between two syncs.",
-            (o, v) => GoDuration.TryParse(v, out var d) ? Do(() => o.Config.Ipvs.MinSyncPeriod = d) : DurationError),
-        new("ipvs-sync-period", "DURATION", "30s", "In ipvs mode, the longest time between two syncs. Must be greater than 0.",
-            (o, v) => GoDuration.TryParse(v, out var d) && d > TimeSpan.Zero ? Do(() => o.Config.Ipvs.SyncPeriod = d) : DurationError + " greater than 0"),
-        new("healthz-bind-address", "IP:PORT", "0.0.0.0:10256", "Where /healthz and /livez are served (empty: not served).", (o, v) => HostPort(v, () => o.Config.HealthzBindAddress = v)),
-        new("metrics-bind-address", "IP:PORT", "127.0.0.1:10249", "Where /metrics, /proxyMode and /configz are served (empty: not served; 0.0.0.0:10249 exposes them).",
-            (o, v) => HostPort(v, () => o.Config.MetricsBindAddress = v)),
+        new("ipvs-min-sync-period", "DURATION", "0s", "--min-sync-period for ipvs mode (ignored in the other modes, as upstream).",
+            (o, v) => Duration(v, d => { if (o.ProxyMode == "ipvs") { o.MinSyncPeriod = d; } }), AfterMode: true),
+        new("ipvs-sync-period", "DURATION", "30s", "--sync-period for ipvs mode (ignored in the other modes, as upstream).",
+            (o, v) => PositiveDuration(v, d => { if (o.ProxyMode == "ipvs") { o.SyncPeriod = d; } }), AfterMode: true),
+        new("healthz-bind-address", "IP:PORT", "0.0.0.0:10256", "Where /healthz and /livez are served (an IP alone gets port 10256; empty: not served).",
+            (o, v) => Address(v, ConfigurationDefaults.HealthzPort, a => o.Config.HealthzBindAddress = a)),
+        new("metrics-bind-address", "IP:PORT", "127.0.0.1:10249", "Where /metrics, /proxyMode and /configz are served (an IP alone gets port 10249; empty: not served; 0.0.0.0:10249 exposes them).",
+            (o, v) => Address(v, ConfigurationDefaults.MetricsPort, a => o.Config.MetricsBindAddress = a)),
         new("cleanup", null, "false", "Remove every rule and chain this proxy owns, then exit.", (o, v) => Bool(v, b => o.Cleanup = b)),
         new("dry-run", null, "false", "Print the exact rules payload that would be applied to stdout and change nothing.", (o, v) => Bool(v, b => o.DryRun = b)),
         new("once", null, "false", "Sync once, then exit 0 (or non-zero with the error).", (o, v) => Bool(v, b => o.Once = b)),
@@ -57,11 +67,9 @@ public static class Flags
         new("help", null, "false", "Print this help and exit.", (o, v) => Bool(v, b => o.Help = b)),
     ];
 
-    /// <summary>Alternative spellings: newer upstream names and the usual short forms.</summary>
+    /// <summary>Alternative spellings: the usual short forms.</summary>
     private static readonly ImmutableDictionary<string, string> Aliases = new Dictionary<string, string>
     {
-        ["min-sync-period"] = "iptables-min-sync-period",
-        ["sync-period"] = "iptables-sync-period",
         ["log-format"] = "logging-format",
         ["h"] = "help",
     }.ToImmutableDictionary();
@@ -97,12 +105,19 @@ public static class Flags
             }
             options.Config = loaded;
         }
-        foreach (var (flag, value) in parsed)
+        // OrderBy is stable: the mode-dependent flags keep their command-line order among themselves.
+        foreach (var (flag, value) in parsed.OrderBy(p => p.Flag.AfterMode))
         {
             if (flag.Apply(options, value) is { } problem)
             {
                 return (null, $"invalid value \"{value}\" for --{flag.Name}: {problem}");
             }
+        }
+        // Each flag checked its own value; what only the whole can tell (minSyncPeriod above syncPeriod, say) is checked here.
+        var invalid = ConfigurationValidator.Validate(options.Config);
+        if (invalid.Count > 0)
+        {
+            return (null, $"invalid configuration with the flags given ({invalid.Count} problems):\n  " + string.Join("\n  ", invalid));
         }
         return (options, null);
     }
@@ -117,7 +132,7 @@ public static class Flags
             lines.Add($"{head,-40} {flag.Help} (default {(flag.DefaultText.Length == 0 ? "\"\"" : flag.DefaultText)})");
         }
         lines.Add("");
-        lines.Add("Also accepted: --min-sync-period, --sync-period (aliases of the --iptables-* ones), --log-format, -h.");
+        lines.Add("Also accepted: --log-format, -h.");
         return string.Join('\n', lines) + "\n";
     }
 
@@ -190,6 +205,20 @@ public static class Flags
         return parts.FirstOrDefault(p => !IPNetwork.TryParse(p, out _)) is { } bad ? $"\"{bad}\" is not a CIDR" : Do(() => set(parts));
     }
 
-    private static string? HostPort(string value, Action set) =>
-        value.Length == 0 || (IPEndPoint.TryParse(value, out _) && value.Contains(':', StringComparison.Ordinal)) ? Do(set) : "not IP:PORT such as 0.0.0.0:10256";
+    private static string? Duration(string value, Action<TimeSpan> set) =>
+        GoDuration.TryParse(value, out var d) ? Do(() => set(d)) : DurationError;
+
+    private static string? PositiveDuration(string value, Action<TimeSpan> set) =>
+        GoDuration.TryParse(value, out var d) && d > TimeSpan.Zero ? Do(() => set(d)) : DurationError + " greater than 0";
+
+    /// <summary>"" (off), IP:PORT, or an IP alone, which gets <paramref name="port"/> as upstream's IPPortVar flags do.</summary>
+    private static string? Address(string value, int port, Action<string> set)
+    {
+        if (value.Length == 0)
+        {
+            return Do(() => set(value));
+        }
+        var address = ConfigurationDefaults.AppendPortIfNeeded(value, port);
+        return ConfigurationValidator.HostPortErrors(address).Count == 0 ? Do(() => set(address)) : $"not IP or IP:PORT such as 0.0.0.0:{port}";
+    }
 }

@@ -5,8 +5,8 @@ using Proxy.Configuration;
 namespace Proxy.Cli;
 
 /// <summary>
-/// Everything the command was told: the KubeProxyConfiguration (from --config, then overridden by flags, as
-/// upstream) plus the command-line-only switches. The derived properties are the one place that reads the
+/// Everything the command was told: the KubeProxyConfiguration (from --config, then overridden by flags) plus the
+/// command-line-only switches. The derived properties are the one place that reads the
 /// configuration for the selected mode.
 /// </summary>
 public sealed class ProxyOptions
@@ -43,19 +43,30 @@ public sealed class ProxyOptions
 
     public int MasqueradeBit => ProxyMode == "nftables" ? Config.Nftables.MasqueradeBit : Config.Iptables.MasqueradeBit;
 
-    public TimeSpan MinSyncPeriod => ProxyMode switch
+    /// <summary>
+    /// The sync periods of the mode in use, read from and written to that mode's section: upstream's internal
+    /// configuration has one top-level pair, converted from the v1alpha1 section of the mode (iptables for "").
+    /// Flags set them through these setters, so a sync-period flag always lands where the running mode reads it.
+    /// </summary>
+    public TimeSpan MinSyncPeriod
     {
-        "nftables" => Config.Nftables.MinSyncPeriod,
-        "ipvs" => Config.Ipvs.MinSyncPeriod,
-        _ => Config.Iptables.MinSyncPeriod,
-    };
+        get => SyncSection.MinSyncPeriod;
+        set => SyncSection.MinSyncPeriod = value;
+    }
 
-    public TimeSpan SyncPeriod => ProxyMode switch
+    /// <inheritdoc cref="MinSyncPeriod"/>
+    public TimeSpan SyncPeriod
     {
-        "nftables" => Config.Nftables.SyncPeriod,
-        "ipvs" => Config.Ipvs.SyncPeriod,
-        _ => Config.Iptables.SyncPeriod,
-    };
+        get => SyncSection.SyncPeriod;
+        set => SyncSection.SyncPeriod = value;
+    }
 
     public int Verbosity => Config.Logging.Verbosity;
+
+    private ISyncPeriods SyncSection => ProxyMode switch
+    {
+        "nftables" => Config.Nftables,
+        "ipvs" => Config.Ipvs,
+        _ => Config.Iptables,
+    };
 }

@@ -1,13 +1,15 @@
 namespace Proxy.Configuration;
 
-/// <summary>How to reach the API server (clientConnection).</summary>
+/// <summary>How to reach the API server (clientConnection), component-base's ClientConnectionConfiguration.</summary>
 public sealed class ClientConnectionConfiguration
 {
+    public const string DefaultContentType = "application/vnd.kubernetes.protobuf";
+
     public string Kubeconfig { get; set; } = "";
 
     public string AcceptContentTypes { get; set; } = "";
 
-    public string ContentType { get; set; } = "application/vnd.kubernetes.protobuf";
+    public string ContentType { get; set; } = DefaultContentType;
 
     public double Qps { get; set; } = 5;
 

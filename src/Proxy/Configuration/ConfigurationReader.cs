@@ -10,6 +10,8 @@ namespace Proxy.Configuration;
 /// Reads a KubeProxyConfiguration file strictly, collecting every problem instead of stopping at the first:
 /// unknown fields, values of the wrong type, then invalid values (<see cref="ConfigurationValidator"/>).
 /// Each error names the file, the field's path as upstream spells it (e.g. <c>iptables.masqueradeBit</c>) and the line.
+/// Between binding and validation come upstream's defaults (<see cref="ConfigurationDefaults"/>), so a kubeadm file
+/// full of zeros (<c>syncPeriod: 0s</c>, <c>masqueradeBit: null</c>) reads as upstream reads it.
 /// </summary>
 public static class ConfigurationReader
 {
@@ -24,13 +26,16 @@ public static class ConfigurationReader
         {
             return (null, [$"{path}:{e.Start.Line}: invalid YAML: {e.Message}"]);
         }
-        var configuration = new KubeProxyConfiguration();
-        var errors = new List<string>();
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             return (null, [$"{path}: expected one KubeProxyConfiguration document (a mapping)"]);
         }
+        // apiVersion and kind must come from the file, as upstream's decoder requires; the two addresses start unset
+        // because their defaults depend on bindAddress (IPv4 or IPv6), which is only known once the file is read.
+        var configuration = new KubeProxyConfiguration { ApiVersion = "", Kind = "", HealthzBindAddress = "", MetricsBindAddress = "" };
+        var errors = new List<string>();
         Bind(configuration, root, "", path, errors);
+        ConfigurationDefaults.Apply(configuration);
         errors.AddRange(ConfigurationValidator.Validate(configuration).Select(e => $"{path}: {e}"));
         return errors.Count == 0 ? (configuration, errors) : (null, errors);
     }
@@ -38,9 +43,12 @@ public static class ConfigurationReader
     /// <summary>The field name upstream uses for a property: its name with a lower-case first letter.</summary>
     public static string FieldName(PropertyInfo property) => char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
 
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
     private static void Bind(object target, YamlMappingNode mapping, string prefix, string path, List<string> errors)
     {
-        var properties = target.GetType().GetProperties().ToDictionary(FieldName, StringComparer.Ordinal);
+        var properties = target.GetType().GetProperties().Where(p => p.CanWrite).ToDictionary(FieldName, StringComparer.Ordinal);
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
@@ -50,18 +58,19 @@ public static class ConfigurationReader
                 errors.Add($"{path}:{keyNode.Start.Line}: {field}: unknown field");
                 continue;
             }
-            if (valueNode is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain })
+            if (IsNull(valueNode))
             {
-                continue; // null keeps the default, as upstream's decoder does
+                continue; // null leaves the default, as upstream's decoder leaves the Go zero value for defaulting
             }
-            if (Convert(property.PropertyType, property.GetValue(target), valueNode, field, path, errors) is { } value)
+            var nanoseconds = property.IsDefined(typeof(DurationOrNanosecondsAttribute));
+            if (Convert(property.PropertyType, property.GetValue(target), valueNode, field, nanoseconds, path, errors) is { } value)
             {
                 property.SetValue(target, value);
             }
         }
     }
 
-    private static object? Convert(Type type, object? current, YamlNode node, string field, string path, List<string> errors)
+    private static object? Convert(Type type, object? current, YamlNode node, string field, bool nanoseconds, string path, List<string> errors)
     {
         string? Fail(string expected)
         {
@@ -73,15 +82,22 @@ public static class ConfigurationReader
         {
             return node is YamlScalarNode s ? s.Value ?? "" : Fail("a string");
         }
-        var isSection = type.IsClass && !typeof(IEnumerable).IsAssignableFrom(type);
-        if (isSection)
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
         {
-            if (node is not YamlMappingNode mapping)
+            var itemType = type.GetGenericArguments()[0];
+            if (node is not YamlSequenceNode sequence)
             {
-                return Fail("a mapping");
+                return Fail(itemType == typeof(string) ? "a list of strings" : "a list");
             }
-            Bind(current!, mapping, field + ".", path, errors);
-            return current;
+            var list = (IList)Activator.CreateInstance(type)!;
+            var ok = true;
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                var item = Convert(itemType, itemType == typeof(string) ? null : Activator.CreateInstance(itemType), sequence.Children[i], $"{field}[{i}]", false, path, errors);
+                ok &= item is not null;
+                list.Add(item);
+            }
+            return ok ? list : null;
         }
         if (typeof(IDictionary).IsAssignableFrom(type))
         {
@@ -93,40 +109,48 @@ public static class ConfigurationReader
             var dictionary = (IDictionary)Activator.CreateInstance(type)!;
             foreach (var (k, v) in map.Children)
             {
-                var key = ((YamlScalarNode)k).Value ?? "";
-                if (Convert(valueType, null, v, $"{field}.{key}", path, errors) is { } value)
+                var key = (k as YamlScalarNode)?.Value ?? "";
+                if (Convert(valueType, null, v, $"{field}.{key}", false, path, errors) is { } value)
                 {
                     dictionary[key] = value;
                 }
             }
             return dictionary;
         }
-        if (type == typeof(List<string>))
+        if (type.IsClass)
         {
-            return node is YamlSequenceNode sequence && sequence.All(n => n is YamlScalarNode)
-                ? sequence.Select(n => ((YamlScalarNode)n).Value ?? "").ToList()
-                : Fail("a list of strings");
+            if (node is not YamlMappingNode mapping)
+            {
+                return Fail("a mapping");
+            }
+            Bind(current!, mapping, field + ".", path, errors);
+            return current;
         }
-        var text = (node as YamlScalarNode)?.Value;
-        if (text is null)
+        if (node is not YamlScalarNode { Value: { } text } scalar)
         {
             return Fail("a single value");
         }
+        // Upstream's decoder goes through JSON, where a quoted "14" is a string: not an integer, a boolean or a number.
+        var plain = scalar.Style == ScalarStyle.Plain;
         if (type == typeof(bool))
         {
-            return text is "true" or "false" ? text == "true" : Fail("true or false");
+            return plain && text is "true" or "false" ? text == "true" : Fail("true or false");
         }
         if (type == typeof(int))
         {
-            return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) ? i : Fail("an integer");
+            return plain && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) ? i : Fail("an integer");
         }
         if (type == typeof(double))
         {
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : Fail("a number");
+            return plain && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : Fail("a number");
         }
         if (type == typeof(TimeSpan))
         {
-            return GoDuration.TryParse(text, out var t) ? t : Fail("a duration such as 30s, 1m0s or 500ms");
+            if (nanoseconds && plain && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ns))
+            {
+                return TimeSpan.FromTicks(ns / 100);
+            }
+            return GoDuration.TryParse(text, out var t) ? t : Fail(nanoseconds ? "a duration such as 5s, or nanoseconds" : "a duration such as 30s, 1m0s or 500ms");
         }
         throw new NotSupportedException($"configuration field type {type}");
     }

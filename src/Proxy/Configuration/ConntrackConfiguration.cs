@@ -1,6 +1,6 @@
 namespace Proxy.Configuration;
 
-/// <summary>conntrack sysctls the proxy may set (conntrack).</summary>
+/// <summary>conntrack sysctls upstream sets at start (conntrack); not set by this proxy yet, see <see cref="UnsupportedSettings"/>.</summary>
 public sealed class ConntrackConfiguration
 {
     public int MaxPerCore { get; set; } = 32768;

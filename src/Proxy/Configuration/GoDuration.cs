@@ -5,13 +5,19 @@ namespace Proxy.Configuration;
 
 /// <summary>
 /// Parses durations the way upstream's flags (Go's time.ParseDuration) write them: a sequence of
-/// decimal numbers with units ns, us, µs, ms, s, m, h, e.g. "1s", "1m30s", "500ms", "0".
+/// decimal numbers with units ns, us, µs, ms, s, m, h, e.g. "1s", "1m30s", "500ms", "0", with an optional sign
+/// ("-1s": validation, not parsing, is what rejects a negative period, as upstream).
 /// </summary>
 public static partial class GoDuration
 {
     public static bool TryParse(string text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
+        var negative = text.StartsWith('-');
+        if (negative || text.StartsWith('+'))
+        {
+            text = text[1..];
+        }
         if (text == "0")
         {
             return true;
@@ -35,7 +41,7 @@ public static partial class GoDuration
                 _ => TimeSpan.TicksPerHour,
             };
         }
-        duration = TimeSpan.FromTicks((long)ticks);
+        duration = TimeSpan.FromTicks((long)(negative ? -ticks : ticks));
         return true;
     }
 

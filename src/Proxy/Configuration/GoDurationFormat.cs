@@ -11,6 +11,10 @@ public static class GoDurationFormat
         {
             return "0s";
         }
+        if (duration < TimeSpan.Zero)
+        {
+            return "-" + Format(duration.Negate());
+        }
         if (duration < TimeSpan.FromSeconds(1))
         {
             return duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + "ms";

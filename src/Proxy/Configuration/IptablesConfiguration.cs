@@ -1,7 +1,7 @@
 namespace Proxy.Configuration;
 
-/// <summary>iptables mode settings (iptables).</summary>
-public sealed class IptablesConfiguration
+/// <summary>iptables mode settings (iptables); the masquerade bit also serves ipvs mode, as upstream.</summary>
+public sealed class IptablesConfiguration : ISyncPeriods
 {
     public bool MasqueradeAll { get; set; }
 
@@ -12,4 +12,7 @@ public sealed class IptablesConfiguration
     public TimeSpan SyncPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     public bool LocalhostNodePorts { get; set; } = true;
+
+    /// <summary>Newer upstream: SNAT service traffic to the node's InternalIP.</summary>
+    public bool SnatNodeInternalIP { get; set; }
 }

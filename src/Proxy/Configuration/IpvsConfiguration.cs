@@ -1,7 +1,7 @@
 namespace Proxy.Configuration;
 
-/// <summary>IPVS mode settings (ipvs).</summary>
-public sealed class IpvsConfiguration
+/// <summary>IPVS mode settings (ipvs). Upstream gives minSyncPeriod no default here: 0 syncs on every change.</summary>
+public sealed class IpvsConfiguration : ISyncPeriods
 {
     public TimeSpan SyncPeriod { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -1,9 +1,12 @@
 namespace Proxy.Configuration;
 
 /// <summary>
-/// kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration, with upstream's field names and defaults. Fields this
-/// proxy does not act on yet (winkernel, profiling, ...) are accepted, kept and written back, so existing config
-/// files load unchanged. Mutable only while being loaded and overridden by flags; the daemon treats it as read-only.
+/// kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration, with upstream's field names and defaults (each property
+/// starts at the value upstream's SetDefaults_KubeProxyConfiguration gives an unset field; see
+/// <see cref="ConfigurationDefaults"/> for the fields where upstream also treats zero as unset). Fields this proxy
+/// does not act on are accepted, kept and written back, so existing config files load unchanged; the ones an
+/// operator would miss are listed in <see cref="UnsupportedSettings"/>. Mutable only while being loaded and
+/// overridden by flags; the daemon treats it as read-only.
 /// </summary>
 public sealed class KubeProxyConfiguration
 {
@@ -49,6 +52,7 @@ public sealed class KubeProxyConfiguration
 
     public TimeSpan ConfigSyncPeriod { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Unused upstream since the userspace proxy went, but still validated.</summary>
     public string PortRange { get; set; } = "";
 
     /// <summary>"" means ClusterCIDR.</summary>
@@ -60,5 +64,7 @@ public sealed class KubeProxyConfiguration
 
     public LoggingConfiguration Logging { get; set; } = new();
 
-    public Dictionary<string, string> Winkernel { get; set; } = [];
+    public WinkernelConfiguration Winkernel { get; set; } = new();
+
+    public bool WindowsRunAsService { get; set; }
 }

@@ -1,7 +1,7 @@
 namespace Proxy.Configuration;
 
 /// <summary>nftables mode settings (nftables).</summary>
-public sealed class NftablesConfiguration
+public sealed class NftablesConfiguration : ISyncPeriods
 {
     public bool MasqueradeAll { get; set; }
 

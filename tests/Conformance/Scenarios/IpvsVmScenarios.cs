@@ -36,7 +36,7 @@ public sealed class IpvsVmScenarios(ITestOutputHelper output)
                 "-e", "DOTNET_CLI_TELEMETRY_OPTOUT=1",
                 "--",
                 Path.Combine(AppContext.BaseDirectory, "Proxy.Conformance.Tests"),
-                "-namespace", typeof(IpvsVmScenarios).Namespace!, "-trait-", "Tier=vm-host", "-noColor", "-noLogo", "-xml", results,
+                "-namespace", typeof(IpvsVmScenarios).Namespace!, "-trait-", "Tier=vm-host", "-noColor", "-noLogo", "-result-xml", results,
             ],
             TimeSpan.FromMinutes(20));
         output.WriteLine(vm.Stdout);

@@ -54,12 +54,74 @@ public class FlagsTests
     [InlineData(new[] { "--iptables-sync-period", "0s" }, "invalid value \"0s\" for --iptables-sync-period: not a duration such as 1s, 500ms or 2m greater than 0")]
     [InlineData(new[] { "--iptables-min-sync-period", "soon" }, "invalid value \"soon\" for --iptables-min-sync-period: not a duration such as 1s, 500ms or 2m")]
     [InlineData(new[] { "--once=maybe" }, "invalid value \"maybe\" for --once: not a boolean (true or false)")]
+    [InlineData(new[] { "--sync-period", "0s" }, "invalid value \"0s\" for --sync-period: not a duration such as 1s, 500ms or 2m greater than 0")]
+    [InlineData(new[] { "--ipvs-sync-period", "-1s" }, "invalid value \"-1s\" for --ipvs-sync-period: not a duration such as 1s, 500ms or 2m greater than 0")]
+    [InlineData(new[] { "--healthz-bind-address", "localhost" }, "invalid value \"localhost\" for --healthz-bind-address: not IP or IP:PORT such as 0.0.0.0:10256")]
+    [InlineData(new[] { "--metrics-bind-address", "127.0.0.1:0" }, "invalid value \"127.0.0.1:0\" for --metrics-bind-address: not IP or IP:PORT such as 0.0.0.0:10249")]
     public void BadInputIsOneLineNamingTheFlag(string[] args, string expected)
     {
         var (options, error) = Flags.Parse(args);
 
         Assert.Null(options);
         Assert.Equal(expected, error);
+    }
+
+    /// <summary>
+    /// (flags, mode) → the periods the sync loop gets. upstream (options.go, processV1Alpha1Flags): --iptables-* apply
+    /// in every mode but ipvs, --ipvs-* only in ipvs; --sync-period and --min-sync-period, ours, in every mode.
+    /// </summary>
+    [Theory]
+    [InlineData(new string[0], "iptables", "1s", "30s")]
+    [InlineData(new string[0], "nftables", "1s", "30s")]
+    [InlineData(new string[0], "ipvs", "0s", "30s")]
+    [InlineData(new[] { "--sync-period", "10s" }, "iptables", "1s", "10s")]
+    [InlineData(new[] { "--sync-period", "10s" }, "nftables", "1s", "10s")]
+    [InlineData(new[] { "--sync-period", "10s" }, "ipvs", "0s", "10s")]
+    [InlineData(new[] { "--min-sync-period", "5s" }, "iptables", "5s", "30s")]
+    [InlineData(new[] { "--min-sync-period", "5s" }, "nftables", "5s", "30s")]
+    [InlineData(new[] { "--min-sync-period", "5s" }, "ipvs", "5s", "30s")]
+    [InlineData(new[] { "--iptables-sync-period", "10s", "--iptables-min-sync-period", "2s" }, "iptables", "2s", "10s")]
+    [InlineData(new[] { "--iptables-sync-period", "10s", "--iptables-min-sync-period", "2s" }, "nftables", "2s", "10s")]
+    [InlineData(new[] { "--iptables-sync-period", "10s", "--iptables-min-sync-period", "2s" }, "ipvs", "0s", "30s")]
+    [InlineData(new[] { "--ipvs-sync-period", "10s", "--ipvs-min-sync-period", "2s" }, "iptables", "1s", "30s")]
+    [InlineData(new[] { "--ipvs-sync-period", "10s", "--ipvs-min-sync-period", "2s" }, "nftables", "1s", "30s")]
+    [InlineData(new[] { "--ipvs-sync-period", "10s", "--ipvs-min-sync-period", "2s" }, "ipvs", "2s", "10s")]
+    [InlineData(new[] { "--iptables-sync-period", "20s", "--sync-period", "10s" }, "nftables", "1s", "10s")]
+    [InlineData(new[] { "--sync-period", "10s", "--iptables-sync-period", "20s" }, "nftables", "1s", "20s")]
+    [InlineData(new[] { "--sync-period", "10s", "--ipvs-sync-period", "20s" }, "nftables", "1s", "10s")]
+    public void SyncPeriodFlagsApplyToTheModeInUse(string[] flags, string mode, string min, string sync)
+    {
+        // The mode comes last: the periods follow it wherever it is given.
+        var (options, error) = Flags.Parse([.. flags, "--proxy-mode", mode]);
+
+        Assert.Null(error);
+        Assert.Equal((min, sync), (GoDurationFormat.Format(options!.MinSyncPeriod), GoDurationFormat.Format(options.SyncPeriod)));
+        // Written where the mode reads them, so --write-config-to and /configz show them too.
+        ISyncPeriods section = mode switch { "nftables" => options.Config.Nftables, "ipvs" => options.Config.Ipvs, _ => options.Config.Iptables };
+        Assert.Equal((options.MinSyncPeriod, options.SyncPeriod), (section.MinSyncPeriod, section.SyncPeriod));
+    }
+
+    [Fact]
+    public void AMinimumAboveTheSyncPeriodIsRejectedAfterAllFlags()
+    {
+        var (options, error) = Flags.Parse(["--min-sync-period", "1m"]);
+
+        Assert.Null(options);
+        Assert.Equal("invalid configuration with the flags given (1 problems):\n  iptables.syncPeriod: 30s must be greater than or equal to iptables.minSyncPeriod (1m0s)", error);
+    }
+
+    [Theory]
+    [InlineData("--healthz-bind-address", "0.0.0.0", "0.0.0.0:10256")]
+    [InlineData("--healthz-bind-address", "::", "[::]:10256")]
+    [InlineData("--healthz-bind-address", "[::1]:8080", "[::1]:8080")]
+    [InlineData("--metrics-bind-address", "0.0.0.0", "0.0.0.0:10249")]
+    [InlineData("--metrics-bind-address", "", "")]
+    public void BindAddressFlagsTakeAnIpAloneAndAddTheDefaultPort(string flag, string value, string expected)
+    {
+        var (options, error) = Flags.Parse([$"{flag}={value}"]);
+
+        Assert.Null(error);
+        Assert.Equal(expected, flag.Contains("healthz", StringComparison.Ordinal) ? options!.Config.HealthzBindAddress : options!.Config.MetricsBindAddress);
     }
 
     [Fact]
@@ -82,6 +144,8 @@ public class FlagsTests
     [InlineData("250ms", 250)]
     [InlineData("2h", 7_200_000)]
     [InlineData("0", 0)]
+    [InlineData("-1s", -1000)]
+    [InlineData("+2s", 2000)]
     public void DurationsParseLikeGo(string text, int milliseconds)
     {
         Assert.True(GoDuration.TryParse(text, out var duration));
