@@ -78,24 +78,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
     public async Task CleanupAsync(CancellationToken cancellationToken)
     {
         applied.Forget();
-        foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
+        foreach (var family in await IptablesTools.CleanupAsync(runner, RestorePlanner.Cleanup, cancellationToken).ConfigureAwait(false))
         {
-            var tools = IptablesTools.For(family);
-            KernelRules kernel;
-            try
-            {
-                kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CommandNotFoundException)
-            {
-                LogFamilySkipped(logger, family, tools.Save);
-                continue;
-            }
-            var transaction = RestorePlanner.Cleanup(kernel);
-            if (!transaction.IsEmpty)
-            {
-                await RestoreAsync(tools, transaction, partial: false, cancellationToken).ConfigureAwait(false);
-            }
+            LogFamilySkipped(logger, family, IptablesTools.For(family).Save);
         }
     }
 

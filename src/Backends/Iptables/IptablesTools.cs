@@ -33,6 +33,32 @@ public sealed record IptablesTools(string Save, string Restore)
         return KernelRules.Parse(text.ToString());
     }
 
+    /// <summary>
+    /// --cleanup of one owner of chains in both families: read each family, apply what <paramref name="plan"/> makes of
+    /// it. A family whose tools are not installed (no ip6tables on an IPv4-only node) holds nothing of ours: skipped.
+    /// </summary>
+    /// <returns>The families skipped for want of their tools.</returns>
+    public static async Task<IReadOnlyList<IpFamily>> CleanupAsync(ICommandRunner runner, Func<KernelRules, RestoreTransaction> plan, CancellationToken cancellationToken)
+    {
+        var skipped = new List<IpFamily>();
+        foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
+        {
+            var tools = For(family);
+            KernelRules kernel;
+            try
+            {
+                kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CommandNotFoundException)
+            {
+                skipped.Add(family);
+                continue;
+            }
+            await tools.RestoreAsync(runner, plan(kernel), partial: false, cancellationToken).ConfigureAwait(false);
+        }
+        return skipped;
+    }
+
     /// <summary>Applies <paramref name="transaction"/> in one call (nothing when it is empty); a refusal changes nothing and throws.</summary>
     public async Task RestoreAsync(ICommandRunner runner, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
     {

@@ -55,20 +55,7 @@ public sealed partial class IpvsBackend
         {
             links.DeleteLink(dummy);
         }
-        foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
-        {
-            var tools = IptablesTools.For(family);
-            KernelRules kernel;
-            try
-            {
-                kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CommandNotFoundException)
-            {
-                continue; // no ip6tables on this node: nothing of ours there
-            }
-            await tools.RestoreAsync(runner, IpvsRules.Cleanup(kernel), partial: false, cancellationToken).ConfigureAwait(false);
-        }
+        await IptablesTools.CleanupAsync(runner, IpvsRules.Cleanup, cancellationToken).ConfigureAwait(false);
         // Sets last: the kernel refuses to destroy a set an iptables rule still matches on.
         var destroy = IpsetNames.All().Where(sets.ContainsKey).ToList();
         if (destroy.Count > 0)

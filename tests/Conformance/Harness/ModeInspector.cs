@@ -55,5 +55,6 @@ public sealed class ModeInspector(Topology topology, string mode)
     private async Task<string> IpvsStateAsync() =>
         await topology.InNodeAsync("ipvsadm", "-Ln") + "\n"
         + await topology.InNodeAsync("ipset", "save") + "\n"
-        + await topology.InNodeAsync("ip", "-o", "addr");
+        // IPv4 only: IPv6 link-local addresses change state (tentative, then not) on their own.
+        + await topology.InNodeAsync("ip", "-o", "-4", "addr");
 }

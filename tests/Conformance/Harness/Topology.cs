@@ -99,9 +99,24 @@ public sealed class Topology : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
         var process = System.Diagnostics.Process.Start(info)!;
-        // Drain its logs so a chatty daemon never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Drain its logs so a chatty daemon never blocks on a full pipe, into the test's output (shown when it fails).
+        var output = TestContext.Current.TestOutputHelper;
+        void Log(string? line)
+        {
+            try
+            {
+                if (line is not null)
+                {
+                    output?.WriteLine($"proxy: {line}");
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // The test is over; its output is closed.
+            }
+        }
+        process.OutputDataReceived += (_, e) => Log(e.Data);
+        process.ErrorDataReceived += (_, e) => Log(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -15,7 +15,13 @@ namespace Proxy.Conformance.Tests.Scenarios;
 public sealed class LiveSourceScenarios
 {
     /// <summary>Generous on purpose: the figure itself is measured by bench/ApiLatency, not asserted here.</summary>
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = TimeScale.Of(TimeSpan.FromSeconds(10));
+
+    /// <summary>The issue's bound from creating a Service and its EndpointSlice to traffic through the ClusterIP.</summary>
+    private static readonly TimeSpan CreateDeadline = TimeScale.Of(TimeSpan.FromSeconds(2));
+
+    /// <summary>How long the daemon may take to start and make its first sync (not a figure: startup is not measured here).</summary>
+    private static readonly TimeSpan StartDeadline = TimeScale.Of(TimeSpan.FromSeconds(30));
 
     [Theory]
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
@@ -36,16 +42,20 @@ public sealed class LiveSourceScenarios
         using var proxy = topology.StartProxy("--kubeconfig", kubeconfig, "--proxy-mode", mode, "--cluster-cidr", Topology.ClusterCidr, "--hostname-override", "node-1");
         try
         {
-            // Create: traffic through the ClusterIP shortly after.
+            // The daemon is up once its first sync has put its scaffolding (chains, table, or sets) in the kernel.
+            var inspector = new ModeInspector(topology, mode);
+            await EventuallyAsync(async () => !await inspector.NothingOursLeftAsync(), "the daemon's first sync", StartDeadline);
+
+            // Create: traffic through the ClusterIP within 2 s.
             server.Apply(Service());
             server.Apply(Slice("10.244.1.2"));
-            await EventuallyAnsweredByAsync(topology, "web1");
+            await EventuallyAnsweredByAsync(topology, CreateDeadline, "web1");
 
             // Scale up, then down: traffic follows.
             server.Apply(Slice("10.244.1.2", "10.244.1.3", "10.244.1.4"));
-            await EventuallyAnsweredByAsync(topology, "web1", "web2", "web3");
+            await EventuallyAnsweredByAsync(topology, Deadline, "web1", "web2", "web3");
             server.Apply(Slice("10.244.1.4"));
-            await EventuallyAnsweredByAsync(topology, "web3");
+            await EventuallyAnsweredByAsync(topology, Deadline, "web3");
 
             // The API server goes away for 10 s: existing rules keep answering the whole time.
             await server.StopAsync();
@@ -62,18 +72,18 @@ public sealed class LiveSourceScenarios
             // It comes back with a changed endpoint: the change is applied.
             server.Apply(Slice("10.244.1.3"));
             server.Restart();
-            await EventuallyAnsweredByAsync(topology, "web2");
+            await EventuallyAnsweredByAsync(topology, Deadline, "web2");
 
             // Delete: the service stops answering.
             server.Delete(ResourceKind.EndpointSlices, "default", "web-1");
             server.Delete(ResourceKind.Services, "default", "web");
-            await EventuallyAsync(async () => (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.10", 80)).Outcome != ProbeOutcome.Answered, "the deleted service stops answering");
+            await EventuallyAsync(async () => (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.10", 80)).Outcome != ProbeOutcome.Answered, "the deleted service stops answering", Deadline);
 
             // SIGTERM: exit 0, rules left in place for the next proxy.
             await Shell.CheckedAsync("kill", "-TERM", proxy.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Assert.True(proxy.WaitForExit(TimeSpan.FromSeconds(10)), "no exit within 10 s of SIGTERM");
+            Assert.True(proxy.WaitForExit(TimeScale.Of(TimeSpan.FromSeconds(10))), "no exit within 10 s of SIGTERM");
             Assert.Equal(0, proxy.ExitCode);
-            Assert.False(await new ModeInspector(topology, mode).NothingOursLeftAsync(), "SIGTERM removed the rules");
+            Assert.False(await inspector.NothingOursLeftAsync(), "SIGTERM removed the rules");
         }
         finally
         {
@@ -102,17 +112,40 @@ public sealed class LiveSourceScenarios
     /// Waits until 15 probes in a row are answered by exactly <paramref name="pods"/>: with stale rules still spreading
     /// over three pods, 15 probes all landing on one of them happens once in 3^15, so the check cannot pass by chance.
     /// </summary>
-    private static Task EventuallyAnsweredByAsync(Topology topology, params string[] pods) => EventuallyAsync(async () =>
+    private static Task EventuallyAnsweredByAsync(Topology topology, TimeSpan deadline, params string[] pods) => EventuallyAsync(async () =>
     {
+        if (!await AnswersSoonAsync(topology))
+        {
+            return false;
+        }
         var results = await Sync.ProbeManyAsync(15, topology.Pod("client"), "10.96.0.10", 80);
         return results.All(r => r.Outcome == ProbeOutcome.Answered)
             && results.Select(r => r.Pod!).Distinct().Order(StringComparer.Ordinal).SequenceEqual(pods);
-    }, $"answered by {string.Join(", ", pods)}");
+    }, $"answered by {string.Join(", ", pods)}", deadline);
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    /// <summary>
+    /// One probe that gives up after a quarter of a second: before the rules are in, a SYN to the ClusterIP is routed
+    /// away and silently dropped, and a full probe would wait out its 2 s connect timeout — longer than the deadline.
+    /// </summary>
+    private static async Task<bool> AnswersSoonAsync(Topology topology)
+    {
+        var test = TestContext.Current.CancellationToken;
+        using var quick = CancellationTokenSource.CreateLinkedTokenSource(test);
+        quick.CancelAfter(TimeScale.Of(TimeSpan.FromMilliseconds(250)));
+        try
+        {
+            return (await Probe.TcpAsync(topology.Pod("client"), new IPEndPoint(IPAddress.Parse("10.96.0.10"), 80), quick.Token)).Outcome == ProbeOutcome.Answered;
+        }
+        catch (OperationCanceledException) when (!test.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan deadline)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Deadline)
+        while (clock.Elapsed < deadline)
         {
             if (await condition())
             {
@@ -120,6 +153,6 @@ public sealed class LiveSourceScenarios
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-        Assert.Fail($"not {what} within {Deadline}");
+        Assert.Fail($"not {what} within {deadline}");
     }
 }
