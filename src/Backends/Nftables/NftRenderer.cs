@@ -41,7 +41,8 @@ public static class NftRenderer
         }
         var n = port.Endpoints.Count;
         elements.Add((NftNames.ServiceIPs, new NftElement(key, $"goto {NftNames.ClusterDnat(n)}", name)));
-        elements.Add((NftNames.ClusterIPs, new NftElement(key)));
+        // Every element of a service port names it, so `nft list table ip kube-proxy | grep ns/name` shows all of them.
+        elements.Add((NftNames.ClusterIPs, new NftElement(key, ElementComment: name)));
         if (port.NodePort != 0)
         {
             elements.Add((NftNames.ServiceNodePorts, new NftElement(nodePortKey, $"goto {NftNames.NodePortDnat(n)}", name)));
@@ -49,10 +50,10 @@ public static class NftRenderer
         for (var i = 0; i < n; i++)
         {
             var endpoint = $"{port.Endpoints[i].Address} . {port.Endpoints[i].Port}";
-            elements.Add((NftNames.ClusterEndpoints(n), new NftElement($"{key} . {i}", endpoint)));
+            elements.Add((NftNames.ClusterEndpoints(n), new NftElement($"{key} . {i}", endpoint, name)));
             if (port.NodePort != 0)
             {
-                elements.Add((NftNames.NodePortEndpoints(n), new NftElement($"{nodePortKey} . {i}", endpoint)));
+                elements.Add((NftNames.NodePortEndpoints(n), new NftElement($"{nodePortKey} . {i}", endpoint, name)));
             }
             var hairpin = new NftElement($"{port.Endpoints[i].Address} . {port.Endpoints[i].Address}");
             if (!hairpins.Contains(hairpin))

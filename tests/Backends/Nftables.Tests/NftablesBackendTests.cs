@@ -42,11 +42,11 @@ public class NftablesBackendTests
             [
                 "delete element ip kube-proxy cluster-endpoints-3 { 10.96.0.43 . tcp . 80 . 2 }",
                 "delete element ip kube-proxy hairpin-endpoints { 10.244.42.3 . 10.244.42.3 }",
-                "add element ip kube-proxy cluster-endpoints-3 { 10.96.0.43 . tcp . 80 . 2 : 10.244.42.4 . 8080 }",
+                "add element ip kube-proxy cluster-endpoints-3 { 10.96.0.43 . tcp . 80 . 2 comment \"ns/svc042:http\" : 10.244.42.4 . 8080 }",
                 "add element ip kube-proxy hairpin-endpoints { 10.244.42.4 . 10.244.42.4 }",
             ],
             lines);
-        Assert.Equal("10.96.0.43 . tcp . 80 . 2 : 10.244.42.4 . 8080", nft.Elements("ip", "cluster-endpoints-3")["10.96.0.43 . tcp . 80 . 2"]);
+        Assert.Equal("10.96.0.43 . tcp . 80 . 2 comment \"ns/svc042:http\" : 10.244.42.4 . 8080", nft.Elements("ip", "cluster-endpoints-3")["10.96.0.43 . tcp . 80 . 2"]);
     }
 
     [Fact]
