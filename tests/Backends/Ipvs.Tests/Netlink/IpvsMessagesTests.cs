@@ -70,8 +70,19 @@ public class IpvsMessagesTests
             Hex(IpvsMessages.NewDestination(Family, 10, Web, Pod)));
 
     [Fact]
+    public void SetServiceChangesTheSchedulerWithTheSameLayoutAsNew() =>
+        Assert.Equal(
+            Header(92, Family, 0x05, 15) + "02010000" + "48000100" + WebIdentity
+                + "0800060077727200" + "0c000700" + "00000000ffffffff" + "0800080000000000" + "08000900ffffffff",
+            Hex(IpvsMessages.SetService(Family, 15, Web with { Scheduler = "wrr" })));
+
+    [Fact]
     public void SetDestinationToWeightZeroDrainsIt() =>
-        Assert.Contains("0800040000000000", Hex(IpvsMessages.SetDestination(Family, 11, Web, Pod with { Weight = 0 })));
+        Assert.Equal(
+            Header(116, Family, 0x05, 11) + "06010000" + "24000100" + WebIdentity
+                + "3c000200" + "080001000af40102" + "060002001f900000" + "0800030000000000" + "0800040000000000"
+                + "0800050000000000" + "0800060000000000" + "06000b0002000000",
+            Hex(IpvsMessages.SetDestination(Family, 11, Web, Pod with { Weight = 0 })));
 
     [Fact]
     public void DeleteDestinationSendsAddressPortAndFamily() =>
