@@ -119,7 +119,6 @@ public static partial class ProxyCommand
         var metrics = new ProxyMetrics();
         // upstream's health timeout: a queued change not synced within two sync periods means trouble.
         var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
-        health.QueuedUpdate(); // the first sync is owed from the start
 
         var daemon = new ProxyDaemon(
             source,
@@ -134,11 +133,8 @@ public static partial class ProxyCommand
             // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
             // shows everything a real start would do to this node, and changes none of it.
             BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput));
-        source.Changed += () =>
-        {
-            health.QueuedUpdate();
-            metrics.LastQueued.SetToTimeUtc(DateTimeOffset.UtcNow);
-        };
+        daemon.Queued(); // the first sync is owed from the start
+        source.Changed += daemon.Queued;
         using var servers = new StatusServers();
         if (!options.Once && !options.DryRun)
         {

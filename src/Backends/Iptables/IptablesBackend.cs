@@ -25,7 +25,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
     {
         int servicePorts = 0, changed = 0, rules = 0;
         var anyFull = full;
-        var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
+        var families = ImmutableArray.CreateBuilder<FamilySync>();
         foreach (var state in desired)
         {
             var tools = IptablesTools.For(state.Family);
@@ -34,45 +34,54 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
             int changedHere;
             var previous = applied.For(state.Family);
             var familyFull = full || previous is null;
-            if (full || previous is null)
+            try
             {
-                KernelRules kernel;
-                try
+                if (familyFull)
                 {
-                    kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+                    KernelRules kernel;
+                    try
+                    {
+                        kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (CommandNotFoundException) when (state.Services.Count == 0)
+                    {
+                        // No ip6tables on an IPv4-only node: nothing to program in that family.
+                        LogFamilySkipped(logger, state.Family, tools.Save);
+                        continue;
+                    }
+                    catch (CommandNotFoundException e)
+                    {
+                        throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e) { Family = state.Family };
+                    }
+                    transaction = RestorePlanner.Full(rulesNow, kernel, out changedHere);
+                    anyFull = true;
                 }
-                catch (CommandNotFoundException) when (state.Services.Count == 0)
+                else
                 {
-                    // No ip6tables on an IPv4-only node: nothing to program in that family.
-                    LogFamilySkipped(logger, state.Family, tools.Save);
-                    continue;
+                    transaction = RestorePlanner.Partial(rulesNow, previous!, out changedHere);
                 }
-                catch (CommandNotFoundException e)
-                {
-                    throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e);
-                }
-                transaction = RestorePlanner.Full(rulesNow, kernel, out changedHere);
-                anyFull = true;
-            }
-            else
-            {
-                transaction = RestorePlanner.Partial(rulesNow, previous, out changedHere);
-            }
 
-            if (!transaction.IsEmpty)
+                if (!transaction.IsEmpty)
+                {
+                    await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (ProxySyncException e)
             {
-                await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
+                throw e.InFamily(state.Family);
             }
             applied.Set(state.Family, rulesNow);
+            var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var chain in rulesNow.Chains)
             {
                 byTable[chain.Table] = byTable.GetValueOrDefault(chain.Table) + chain.Rules.Count;
             }
+            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal) });
             servicePorts += state.Services.Count;
             changed += changedHere;
             rules += transaction.RulesWritten;
         }
-        return new SyncResult(anyFull, servicePorts, changed, rules) { RulesByTable = byTable.ToImmutableDictionary() };
+        return new SyncResult(anyFull, servicePorts, changed, rules) { Families = families.ToImmutable() };
     }
 
     public async Task CleanupAsync(CancellationToken cancellationToken)

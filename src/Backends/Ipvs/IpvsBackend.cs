@@ -47,12 +47,9 @@ public sealed partial class IpvsBackend(
             {
                 return await SyncFamiliesAsync(desired, full, cancellationToken).ConfigureAwait(false);
             }
-            catch (NetlinkException e)
+            catch (Exception e) when (e is NetlinkException or IOException)
             {
-                throw new ProxySyncException($"IPVS sync failed: {e.Message}", e);
-            }
-            catch (IOException e)
-            {
+                // Outside any family's sync (the node-wide sysctls): no family to blame.
                 throw new ProxySyncException($"IPVS sync failed: {e.Message}", e);
             }
         });
@@ -67,7 +64,7 @@ public sealed partial class IpvsBackend(
     {
         int servicePorts = 0, changed = 0, written = 0;
         var anyFull = full;
-        var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
+        var families = ImmutableArray.CreateBuilder<FamilySync>();
         if (desired.Any(s => full || applied.For(s.Family) is null))
         {
             EnsureSysctls();
@@ -77,16 +74,30 @@ public sealed partial class IpvsBackend(
             var previous = applied.For(state.Family);
             var familyFull = full || previous is null;
             anyFull |= familyFull;
-            var (operations, rules) = await SyncFamilyAsync(state, previous, familyFull, cancellationToken).ConfigureAwait(false);
+            int operations, rules;
+            try
+            {
+                (operations, rules) = await SyncFamilyAsync(state, previous, familyFull, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProxySyncException e)
+            {
+                throw e.InFamily(state.Family);
+            }
+            catch (Exception e) when (e is NetlinkException or IOException)
+            {
+                throw new ProxySyncException($"IPVS sync failed: {e.Message}", e) { Family = state.Family };
+            }
             servicePorts += state.Services.Count;
             changed += familyFull ? state.Services.Count : ChangedPorts(previous!.State, state);
             written += operations + rules;
+            var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (table, _, _) in IpvsRules.Rules(state.Family, state.Masquerade, options.MasqueradeBit))
             {
                 byTable[table] = byTable.GetValueOrDefault(table) + 1;
             }
+            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal) });
         }
-        return new SyncResult(anyFull, servicePorts, changed, written) { RulesByTable = byTable.ToImmutableDictionary() };
+        return new SyncResult(anyFull, servicePorts, changed, written) { Families = families.ToImmutable() };
     }
 
     /// <returns>How many IPVS operations and iptables rules were written.</returns>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
@@ -40,6 +41,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         int servicePorts = 0, written = 0;
         var anyFull = false;
         var changed = 0;
+        var families = ImmutableArray.CreateBuilder<FamilySync>();
         foreach (var state in desired)
         {
             var previous = applied.For(state.Family);
@@ -60,15 +62,20 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
             }
             catch (CommandNotFoundException e)
             {
-                throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e);
+                throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e) { Family = state.Family };
+            }
+            catch (ProxySyncException e)
+            {
+                throw e.InFamily(state.Family);
             }
             anyFull |= partial is null;
             changed += partial is null ? state.Services.Count : ChangedServices(ruleset, previous!);
             applied.Set(state.Family, ruleset);
+            families.Add(new FamilySync(state.Family, Full: partial is null));
             servicePorts += state.Services.Count;
             written += transaction.Written;
         }
-        return new SyncResult(anyFull, servicePorts, changed, written);
+        return new SyncResult(anyFull, servicePorts, changed, written) { Families = families.ToImmutable() };
     }
 
     private async Task ApplyAsync(NftTransaction transaction, bool partial, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using Proxy.Core.Model;
 using Proxy.Reconciling;
 
 namespace Proxy.Kubernetes;
@@ -7,8 +8,10 @@ namespace Proxy.Kubernetes;
 /// <summary>
 /// Which services had a Service or EndpointSlice change since the last successful sync, how many changes there
 /// were in all (upstream's *_changes_pending and *_changes_total), and the slices' trigger times for network
-/// programming latency. Every source reports here, with the same keys: the live source per informer event, the
-/// manifest source per object that differs from its last read. Thread-safe: sources write, the sync loop reads.
+/// programming latency, per IP family of the slice (upstream's per-family proxiers each see only their family's
+/// slices, and observe the latency in their family's series). Every source reports here, with the same keys: the
+/// live source per informer event, the manifest source per object that differs from its last read. Thread-safe:
+/// sources write, the sync loop reads.
 /// </summary>
 public sealed class ChangeTracker(TimeProvider time)
 {
@@ -24,7 +27,7 @@ public sealed class ChangeTracker(TimeProvider time)
     private readonly Lock gate = new();
     private HashSet<string> services = new(StringComparer.Ordinal);
     private HashSet<string> endpoints = new(StringComparer.Ordinal);
-    private Dictionary<string, List<DateTimeOffset>> triggers = new(StringComparer.Ordinal);
+    private Dictionary<(IpFamily Family, string Service), List<DateTimeOffset>> triggers = [];
 
     public long ServiceChangesTotal { get; private set; }
 
@@ -75,6 +78,7 @@ public sealed class ChangeTracker(TimeProvider time)
             return;
         }
         var key = $"{slice.Namespace() ?? "default"}/{service}";
+        var family = slice.AddressType == KubernetesNames.AddressTypeIPv4 ? IpFamily.IPv4 : IpFamily.IPv6;
         lock (gate)
         {
             endpoints.Add(key);
@@ -82,14 +86,14 @@ public sealed class ChangeTracker(TimeProvider time)
             if (removed)
             {
                 // As upstream: a deleted slice's annotation dates its last update, not the deletion, and says nothing
-                // about the pending ones of its service either.
-                triggers.Remove(key);
+                // about the pending ones of its service (in its family: the other family's tracker upstream never sees it).
+                triggers.Remove((family, key));
             }
             else if (TriggerTime(slice) is { } trigger && trigger > started)
             {
-                if (!triggers.TryGetValue(key, out var list))
+                if (!triggers.TryGetValue((family, key), out var list))
                 {
-                    triggers[key] = list = [];
+                    triggers[(family, key)] = list = [];
                 }
                 list.Add(trigger);
             }
@@ -101,10 +105,10 @@ public sealed class ChangeTracker(TimeProvider time)
     {
         lock (gate)
         {
-            var taken = new PendingChanges(services, endpoints, triggers.ToDictionary(t => t.Key, IReadOnlyList<DateTimeOffset> (t) => t.Value, StringComparer.Ordinal));
+            var taken = new PendingChanges(services, endpoints, triggers.ToDictionary(t => t.Key, IReadOnlyList<DateTimeOffset> (t) => t.Value));
             services = new(StringComparer.Ordinal);
             endpoints = new(StringComparer.Ordinal);
-            triggers = new(StringComparer.Ordinal);
+            triggers = [];
             return taken;
         }
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
+using Proxy.Core.Model;
 using Proxy.Kubernetes;
 using Proxy.Observability;
 using Proxy.Reconciling;
@@ -16,6 +17,23 @@ namespace Proxy.Syncing;
 /// could not read stay. <paramref name="leftovers"/> are the backends of the other modes whose rules a mode
 /// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>).
 /// </summary>
+/// <remarks>
+/// Per-family metrics. Upstream runs one proxier per IP family, each syncing on its own and recording its own
+/// series; here one sync programs every family in one backend call (one <see cref="ProxyState"/> each, one after the
+/// other, as upstream's metaproxier did), so each value goes to the family it belongs to:
+/// <list type="bullet">
+/// <item>a sync that applied observes its duration once per family it programmed (<see cref="SyncResult.Families"/>),
+/// in the full or partial histogram as that family's sync was, and sets that family's last-sync time and rule counts.
+/// The duration is the whole sync's: the read and the reconcile are done once for all families, so each family
+/// waited for all of it, as a change of that family does;</item>
+/// <item>a failure counts for the family whose sync failed (<see cref="ProxySyncException.Family"/>); the families after
+/// it were not attempted, so they count nothing. A failure outside every family's sync (IPVS mode's node-wide
+/// sysctls) stops all of them alike, and counts for each;</item>
+/// <item>network programming latency goes to the family of the EndpointSlice that carried the trigger time (its
+/// addressType), as upstream's per-family change trackers see only their family's slices;</item>
+/// <item>a queued sync will sync every family, so it sets the queued time of every family the proxy programs.</item>
+/// </list>
+/// </remarks>
 public sealed partial class ProxyDaemon(
     IClusterSource source,
     ChangeTracker tracker,
@@ -31,6 +49,9 @@ public sealed partial class ProxyDaemon(
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
     private readonly IncrementalReconciler reconciler = new();
+    private readonly Lock queuedGate = new();
+    private IReadOnlyList<IpFamily> programmedFamilies = [];
+    private DateTimeOffset? lastQueued;
     private HashSet<string> reportedErrors = new(StringComparer.Ordinal);
     private HashSet<string> reportedWarnings = new(StringComparer.Ordinal);
     private long servicesCounted;
@@ -48,13 +69,17 @@ public sealed partial class ProxyDaemon(
         var changes = tracker.Take();
         // Counted as soon as they are taken, so a scrape never sees this sync's duration without its changes.
         RecordChangeCounts();
-        var ok = await SyncSnapshotAsync(snapshot, full, started, cancellationToken).ConfigureAwait(false);
-        if (ok)
+        var programmed = await SyncSnapshotAsync(snapshot, full, started, cancellationToken).ConfigureAwait(false);
+        if (programmed is not null)
         {
             var now = time.GetUtcNow();
-            foreach (var trigger in changes.TriggerTimes.Values.SelectMany(t => t))
+            // A trigger of a family the node does not program is dropped with it: upstream has no proxier to observe it.
+            foreach (var ((family, _), triggers) in changes.TriggerTimes.Where(t => programmed.Contains(t.Key.Family)))
             {
-                metrics.NetworkProgramming.Observe(Math.Max(0, (now - trigger).TotalSeconds));
+                foreach (var trigger in triggers)
+                {
+                    metrics.NetworkProgramming.WithLabels(ProxyMetrics.Label(family)).Observe(Math.Max(0, (now - trigger).TotalSeconds));
+                }
             }
             await CleanLeftoversOnceAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -63,16 +88,36 @@ public sealed partial class ProxyDaemon(
             tracker.Restore(changes);
         }
         RecordChangeCounts();
-        return ok;
+        return programmed is not null;
     }
 
-    private async Task<bool> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, long started, CancellationToken cancellationToken)
+    /// <summary>
+    /// A change queued a sync (or the proxy just started, owing its first one): upstream's QueuedUpdate, and the queued
+    /// time of every family the proxy programs. Until the first sync that applied says which those are, the time is
+    /// kept for them. Called from the sources' threads.
+    /// </summary>
+    public void Queued()
+    {
+        health.QueuedUpdate();
+        var now = time.GetUtcNow();
+        lock (queuedGate)
+        {
+            lastQueued = now;
+            foreach (var family in programmedFamilies)
+            {
+                metrics.LastQueued.WithLabels(ProxyMetrics.Label(family)).SetToTimeUtc(now);
+            }
+        }
+    }
+
+    /// <returns>The families the sync programmed, or null when it did not apply.</returns>
+    private async Task<IReadOnlyList<IpFamily>?> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, long started, CancellationToken cancellationToken)
     {
         reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, p));
         if (!snapshot.Complete)
         {
             LogSourceIncomplete(logger, source.Description);
-            return false;
+            return null;
         }
 
         var node = NodeFor(snapshot.Objects);
@@ -83,22 +128,65 @@ public sealed partial class ProxyDaemon(
         {
             var applied = await backend.SyncAsync(result.States, full, cancellationToken).ConfigureAwait(false);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
-            metrics.SyncDuration.Observe(seconds);
-            (applied.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration).Observe(seconds);
-            metrics.LastSync.SetToTimeUtc(time.GetUtcNow());
-            foreach (var (table, count) in applied.RulesByTable)
+            var now = time.GetUtcNow();
+            foreach (var done in applied.Families)
             {
-                metrics.IptablesRules.WithLabels(table).Set(count);
+                RecordSynced(done, seconds, now);
             }
+            IReadOnlyList<IpFamily> programmed = [.. applied.Families.Select(f => f.Family)];
+            RecordProgrammed(programmed);
             health.Updated();
             LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
-            return true;
+            return programmed;
         }
         catch (ProxySyncException e)
         {
-            CountFailure(e);
+            CountFailure(e, e.Family is { } family ? [family] : [.. result.States.Select(s => s.Family)]);
             LogSyncFailed(logger, backend.Mode, e.Message);
-            return false;
+            return null;
+        }
+    }
+
+    private void RecordSynced(FamilySync done, double seconds, DateTimeOffset now)
+    {
+        var family = ProxyMetrics.Label(done.Family);
+        metrics.AddFamily(done.Family);
+        metrics.SyncDuration.WithLabels(family).Observe(seconds);
+        (done.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration).WithLabels(family).Observe(seconds);
+        metrics.LastSync.WithLabels(family).SetToTimeUtc(now);
+        foreach (var (table, count) in done.RulesByTable)
+        {
+            metrics.IptablesRules.WithLabels(table, family).Set(count);
+        }
+        // The reconciler does not implement Local traffic policies (every Service is served as Cluster), so no service
+        // lacks local endpoints for one; upstream sets both every sync.
+        foreach (var policy in ProxyMetrics.TrafficPolicies)
+        {
+            metrics.NoLocalEndpoints.WithLabels(policy, family).Set(0);
+        }
+    }
+
+    /// <summary>
+    /// Remembers which families the proxy programs, for <see cref="Queued"/>. A family programmed for the first time
+    /// gets the queued time kept so far; one no longer programmed loses its queued series, which would otherwise age
+    /// with no sync to follow it.
+    /// </summary>
+    private void RecordProgrammed(IReadOnlyList<IpFamily> families)
+    {
+        lock (queuedGate)
+        {
+            foreach (var gone in programmedFamilies.Except(families))
+            {
+                metrics.LastQueued.RemoveLabelled(ProxyMetrics.Label(gone));
+            }
+            foreach (var added in families.Except(programmedFamilies))
+            {
+                if (lastQueued is { } queued)
+                {
+                    metrics.LastQueued.WithLabels(ProxyMetrics.Label(added)).SetToTimeUtc(queued);
+                }
+            }
+            programmedFamilies = families;
         }
     }
 
@@ -128,21 +216,24 @@ public sealed partial class ProxyDaemon(
         }
     }
 
-    private void CountFailure(ProxySyncException e)
+    private void CountFailure(ProxySyncException e, IReadOnlyList<IpFamily> failed)
     {
-        switch (backend.Mode)
+        foreach (var family in failed.Select(ProxyMetrics.Label))
         {
-            case "iptables" or "ipvs":
-                // IPVS mode counts its failures here too, as upstream does.
-                metrics.IptablesRestoreFailures.Inc();
-                if (e.PartialSync)
-                {
-                    metrics.IptablesPartialRestoreFailures.Inc();
-                }
-                break;
-            case "nftables":
-                metrics.NftablesSyncFailures.Inc();
-                break;
+            switch (backend.Mode)
+            {
+                case "iptables" or "ipvs":
+                    // IPVS mode counts its failures here too, as upstream does.
+                    metrics.IptablesRestoreFailures.WithLabels(family).Inc();
+                    if (e.PartialSync)
+                    {
+                        metrics.IptablesPartialRestoreFailures.WithLabels(family).Inc();
+                    }
+                    break;
+                case "nftables":
+                    metrics.NftablesSyncFailures.WithLabels(family).Inc();
+                    break;
+            }
         }
     }
 

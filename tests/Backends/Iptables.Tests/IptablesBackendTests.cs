@@ -33,12 +33,17 @@ public class IptablesBackendTests
         var first = await backend.SyncAsync(States(services), full: true, Ct);
         Assert.True(first.Full);
         Assert.Equal(100, first.ChangedServicePorts);
+        var v4 = Assert.Single(first.Families);
+        Assert.Equal(new FamilySync(IpFamily.IPv4, Full: true) { RulesByTable = v4.RulesByTable }, v4);
+        Assert.Equal(["filter", "nat"], v4.RulesByTable.Keys.Order(StringComparer.Ordinal));
+        Assert.True(v4.RulesByTable["nat"] > 100);
 
         services[42] = Service(42, 1, 2, 4);
         var second = await backend.SyncAsync(States(services), full: false, Ct);
 
         Assert.False(second.Full);
         Assert.Equal(1, second.ChangedServicePorts);
+        Assert.Equal(new FamilySync(IpFamily.IPv4, Full: false) { RulesByTable = v4.RulesByTable }, Assert.Single(second.Families));
         var payload = kernel.Payloads[^1];
         var svc = ChainNames.Service(services[42].Name);
         var removed = ChainNames.Endpoint(services[42].Name, new Endpoint(IPAddress.Parse("10.244.0.3"), 8080, false));
@@ -93,6 +98,8 @@ public class IptablesBackendTests
         var error = await Assert.ThrowsAsync<ProxySyncException>(() => backend.SyncAsync(States(services), full: false, Ct));
         Assert.Contains("iptables-restore exited 1: iptables-restore: line 2 failed", error.Message);
         Assert.Contains("payload line 2: :KUBE-SVC-", error.Message);
+        Assert.Equal(IpFamily.IPv4, error.Family);
+        Assert.True(error.PartialSync);
         Assert.Equal(before, kernel.Dump());
 
         var saves = kernel.Commands.Count(c => c.FileName == "iptables-save");
@@ -146,12 +153,14 @@ public class IptablesBackendTests
     [Fact]
     public async Task AFamilyWithoutItsToolsIsSkippedWhenItHasNothingToProgram_AndAnErrorWhenItHas()
     {
-        await backend.SyncAsync(States(Hundred()), full: true, Ct);
+        var synced = await backend.SyncAsync(States(Hundred()), full: true, Ct);
         Assert.DoesNotContain(kernel.Commands, c => c.FileName.StartsWith("ip6tables", StringComparison.Ordinal) && c.ChangesKernel);
+        Assert.Equal([IpFamily.IPv4], synced.Families.Select(f => f.Family));
 
         var v6 = ProxyState.Create(IpFamily.IPv6, MasqueradePolicy.None,
             [new ServicePort(new ServicePortName("ns", "v6", "", L4Protocol.Tcp), IPAddress.Parse("fd00::10"), 80, 0, EquatableArray<Endpoint>.Empty)]);
         var error = await Assert.ThrowsAsync<ProxySyncException>(() => backend.SyncAsync([States(Hundred())[0], v6], full: true, Ct));
         Assert.Contains("IPv6 has 1 service ports but ip6tables-save: not found", error.Message);
+        Assert.Equal(IpFamily.IPv6, error.Family);
     }
 }

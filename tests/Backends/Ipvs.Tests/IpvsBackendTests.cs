@@ -39,6 +39,9 @@ public class IpvsBackendTests
         var result = await Sync(Port("web", "10.96.0.10", 30080, "10.244.1.2", "10.244.1.3"), Port("db", "10.96.0.11", 0, "10.244.1.9"));
 
         Assert.True(result.Full);
+        var v4 = Assert.Single(result.Families);
+        Assert.Equal((IpFamily.IPv4, true), (v4.Family, v4.Full));
+        Assert.Equal(["filter", "nat"], v4.RulesByTable.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["10.96.0.10", "10.96.0.11"], links.AddressesOf(IpvsBackend.DummyDevice));
         Assert.Equal(
             "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
@@ -124,6 +127,7 @@ public class IpvsBackendTests
         var failure = await Assert.ThrowsAsync<ProxySyncException>(() => Sync(Port("web", "10.96.0.10", 0, "10.244.1.2", "10.244.1.3")));
         Assert.Contains("ipset restore exited 1: ipset v7.17: Error in line 1: Kernel error received", failure.Message);
         Assert.True(failure.PartialSync);
+        Assert.Equal(IpFamily.IPv4, failure.Family);
         Assert.Empty(kernel.Log);
 
         var retry = await Sync(Port("web", "10.96.0.10", 0, "10.244.1.2", "10.244.1.3"));
@@ -174,6 +178,8 @@ public class IpvsBackendTests
 
         Assert.Contains("this kernel has no IPVS", error.Message);
         Assert.Contains("modprobe ip_vs", error.Message);
+        // Found before any family's sync starts: it stops them all alike.
+        Assert.Null(error.Family);
     }
 
     [Fact]

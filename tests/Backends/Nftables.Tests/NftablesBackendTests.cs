@@ -30,13 +30,16 @@ public class NftablesBackendTests
     public async Task ChangingOneEndpointOfOneServiceAmongAHundredWritesOnlyThatServicesElements()
     {
         var services = Hundred();
-        Assert.True((await backend.SyncAsync(States(services), full: true, Ct)).Full);
+        var first = await backend.SyncAsync(States(services), full: true, Ct);
+        Assert.True(first.Full);
+        Assert.Equal([new FamilySync(IpFamily.IPv4, Full: true), new FamilySync(IpFamily.IPv6, Full: true)], first.Families);
 
         services[42] = Service(42, 1, 2, 4);
         var result = await backend.SyncAsync(States(services), full: false, Ct);
 
         Assert.False(result.Full);
         Assert.Equal(1, result.ChangedServicePorts);
+        Assert.Equal([new FamilySync(IpFamily.IPv4, Full: false), new FamilySync(IpFamily.IPv6, Full: false)], result.Families);
         var lines = nft.Payloads[^1].Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
             [
@@ -92,6 +95,7 @@ public class NftablesBackendTests
         services[3] = Service(3, 9);
         var error = await Assert.ThrowsAsync<ProxySyncException>(() => backend.SyncAsync(States(services), full: false, Ct));
         Assert.True(error.PartialSync);
+        Assert.Equal(IpFamily.IPv4, error.Family);
         Assert.Contains("nft -f exited 1", error.Message);
         Assert.Equal(before, nft.Dump());
 

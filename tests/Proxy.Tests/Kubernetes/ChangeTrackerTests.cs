@@ -1,5 +1,6 @@
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
+using Proxy.Core.Model;
 using Proxy.Kubernetes;
 
 namespace Proxy.Tests.Kubernetes;
@@ -60,8 +61,23 @@ public class ChangeTrackerTests
         tracker.EndpointSliceChanged(Slice("cart-1", "cart", "2025-06-01T12:00:05Z"), removed: true);
 
         var taken = tracker.Take();
-        Assert.Equal(["shop/web"], taken.TriggerTimes.Keys);
+        Assert.Equal([(IpFamily.IPv4, "shop/web")], taken.TriggerTimes.Keys);
         Assert.Equal(["shop/cart", "shop/web"], taken.Endpoints.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TriggerTimesAreKeptPerFamilyOfTheSlice_ARemovedSliceDropsOnlyItsFamilysOnes()
+    {
+        tracker.EndpointSliceChanged(Slice("cart-v4", "cart", "2025-06-01T12:00:03Z"), removed: false);
+        tracker.EndpointSliceChanged(Slice("cart-v6", "cart", "2025-06-01T12:00:04Z", addressType: "IPv6"), removed: false);
+        tracker.EndpointSliceChanged(Slice("web-v6", "web", "2025-06-01T12:00:05Z", addressType: "IPv6"), removed: false);
+
+        tracker.EndpointSliceChanged(Slice("cart-v6", "cart", null, addressType: "IPv6"), removed: true);
+
+        var times = tracker.Take().TriggerTimes;
+        Assert.Equal([Start.AddSeconds(3)], times[(IpFamily.IPv4, "shop/cart")]);
+        Assert.Equal([Start.AddSeconds(5)], times[(IpFamily.IPv6, "shop/web")]);
+        Assert.Equal(2, times.Count);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Proxy.Tests.Observability;
 
@@ -126,6 +127,47 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private static double Sample(string metrics, string series) =>
         metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
 
+    /// <summary>The series of IPv4's syncs: the proxy counts each family's syncs in its own.</summary>
+    private const string SyncsV4 = "kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}";
+
+    private static bool HasSample(string metrics, string series) =>
+        metrics.Split('\n').Any(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+
+    /// <summary>
+    /// upstream's metrics (pkg/proxy/metrics/metrics.go, 1.33 and later): name, type, label names. Per-family values carry
+    /// ip_family; the change counters and healthz/livez (shared by the families upstream) do not.
+    /// </summary>
+    private static readonly (string Name, string Type, string[] Labels)[] Upstream =
+    [
+        ("kubeproxy_sync_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
+        ("kubeproxy_sync_full_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
+        ("kubeproxy_sync_partial_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
+        ("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "gauge", ["ip_family"]),
+        ("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "gauge", ["ip_family"]),
+        ("kubeproxy_network_programming_duration_seconds", "histogram", ["ip_family"]),
+        ("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "gauge", []),
+        ("kubeproxy_sync_proxy_rules_endpoint_changes_total", "counter", []),
+        ("kubeproxy_sync_proxy_rules_service_changes_pending", "gauge", []),
+        ("kubeproxy_sync_proxy_rules_service_changes_total", "counter", []),
+        ("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "counter", ["ip_family"]),
+        ("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "counter", ["ip_family"]),
+        ("kubeproxy_sync_proxy_rules_iptables_total", "gauge", ["ip_family", "table"]),
+        ("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "counter", ["ip_family"]),
+        ("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "gauge", ["ip_family", "traffic_policy"]),
+        ("kubeproxy_proxy_healthz_total", "counter", ["code"]),
+        ("kubeproxy_proxy_livez_total", "counter", ["code"]),
+    ];
+
+    /// <summary>Every sample line of <paramref name="name"/> (its _bucket, _sum and _count too), with its label names sorted; a bucket's le left out.</summary>
+    private static List<string[]> LabelNames(string metrics, string name) =>
+        [.. metrics.Split('\n')
+            .Where(l => !l.StartsWith('#') && Regex.IsMatch(l, $"^{Regex.Escape(name)}(_bucket|_sum|_count)?[{{ ]"))
+            .Select(l => Regex.Matches(l[..(l.IndexOf('}') is var end and >= 0 ? end : 0)], "([a-zA-Z_][a-zA-Z0-9_]*)=\"")
+                .Select(m => m.Groups[1].Value)
+                .Where(n => !(n == "le" && l.StartsWith(name + "_bucket", StringComparison.Ordinal)))
+                .Order(StringComparer.Ordinal)
+                .ToArray())];
+
     private static string Slice(string name, string service, string address, DateTimeOffset trigger) =>
         $"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: default\n"
         + $"  labels: {{kubernetes.io/service-name: {service}}}\n"
@@ -147,7 +189,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private static (double Services, double Endpoints, double Programmed) Changes(string metrics) => (
         Sample(metrics, "kubeproxy_sync_proxy_rules_service_changes_total"),
         Sample(metrics, "kubeproxy_sync_proxy_rules_endpoint_changes_total"),
-        Sample(metrics, "kubeproxy_network_programming_duration_seconds_count"));
+        Sample(metrics, "kubeproxy_network_programming_duration_seconds_count{ip_family=\"IPv4\"}"));
 
     /// <summary>
     /// Waits for the change counters to reach <paramref name="expected"/>, then for two more syncs (the periodic one runs every
@@ -157,8 +199,8 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private async Task ChangesSettleAtAsync((double, double, double) expected)
     {
         var (_, reached) = await EventuallyAsync(metricsPort, "/metrics", (_, m) => Changes(m) == expected, $"counted changes {expected}");
-        var syncs = Sample(reached, "kubeproxy_sync_proxy_rules_duration_seconds_count");
-        var (_, later) = await EventuallyAsync(metricsPort, "/metrics", (_, m) => Sample(m, "kubeproxy_sync_proxy_rules_duration_seconds_count") >= syncs + 2, "synced twice more");
+        var syncs = Sample(reached, SyncsV4);
+        var (_, later) = await EventuallyAsync(metricsPort, "/metrics", (_, m) => Sample(m, SyncsV4) >= syncs + 2, "synced twice more");
         Assert.Equal(expected, Changes(later));
         Assert.Equal(0, Sample(later, "kubeproxy_sync_proxy_rules_service_changes_pending"));
         Assert.Equal(0, Sample(later, "kubeproxy_sync_proxy_rules_endpoint_changes_pending"));
@@ -168,36 +210,40 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     public async Task MetricsHaveUpstreamsNamesTypesAndLabels_AndSyncCountersMove()
     {
         StartDaemon();
-        var (status, metrics) = await EventuallyAsync(metricsPort, "/metrics", (s, m) => s == 200 && m.Contains("kubeproxy_sync_proxy_rules_duration_seconds_count 1", StringComparison.Ordinal), "showed the first sync");
+        await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 200, "turned healthy");
+        Assert.Equal(200, (await GetAsync(healthPort, "/livez")).Status);
+        var (status, metrics) = await EventuallyAsync(metricsPort, "/metrics", (s, m) => s == 200 && HasSample(m, SyncsV4), "showed the first sync");
 
         Assert.Equal(200, status);
-        foreach (var (name, type) in new[]
+        // Exactly upstream's metrics: none missing, none of our own under its prefix.
+        Assert.Equal(
+            Upstream.Select(m => $"{m.Name} {m.Type}").Order(StringComparer.Ordinal),
+            metrics.Split('\n').Where(l => l.StartsWith("# TYPE kubeproxy_", StringComparison.Ordinal)).Select(l => l["# TYPE ".Length..]).Order(StringComparer.Ordinal));
+        foreach (var (name, _, labels) in Upstream)
         {
-            ("kubeproxy_sync_proxy_rules_duration_seconds", "histogram"),
-            ("kubeproxy_sync_full_proxy_rules_duration_seconds", "histogram"),
-            ("kubeproxy_sync_partial_proxy_rules_duration_seconds", "histogram"),
-            ("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "gauge"),
-            ("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "gauge"),
-            ("kubeproxy_network_programming_duration_seconds", "histogram"),
-            ("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "gauge"),
-            ("kubeproxy_sync_proxy_rules_endpoint_changes_total", "counter"),
-            ("kubeproxy_sync_proxy_rules_service_changes_pending", "gauge"),
-            ("kubeproxy_sync_proxy_rules_service_changes_total", "counter"),
-            ("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "counter"),
-            ("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "counter"),
-            ("kubeproxy_sync_proxy_rules_iptables_total", "gauge"),
-            ("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "gauge"),
-        })
-        {
-            Assert.Contains($"# TYPE {name} {type}\n", metrics);
+            var samples = LabelNames(metrics, name);
+            Assert.True(samples.Count > 0, $"{name} has no sample to show its labels");
+            Assert.All(samples, names => Assert.True(names.SequenceEqual(labels), $"{name} has labels [{string.Join(", ", names)}], upstream [{string.Join(", ", labels)}]"));
         }
-        Assert.Contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\"}", metrics);
-        Assert.Contains("kubeproxy_sync_proxy_rules_iptables_total{table=\"filter\"}", metrics);
-        Assert.Contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"}", metrics);
-        Assert.Contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.001\"}", metrics);
-        Assert.True(Sample(metrics, "kubeproxy_sync_proxy_rules_last_timestamp_seconds") > 1.7e9);
-        var syncs = Sample(metrics, "kubeproxy_sync_proxy_rules_duration_seconds_count");
+        // The stand-in tools serve both families, so the proxy programs both, each in its own series.
+        foreach (var family in new[] { "IPv4", "IPv6" })
+        {
+            Assert.Contains($"kubeproxy_sync_proxy_rules_iptables_total{{table=\"nat\",ip_family=\"{family}\"}}", metrics);
+            Assert.Contains($"kubeproxy_sync_proxy_rules_iptables_total{{table=\"filter\",ip_family=\"{family}\"}}", metrics);
+            Assert.Contains($"kubeproxy_sync_proxy_rules_no_local_endpoints_total{{traffic_policy=\"internal\",ip_family=\"{family}\"}} 0", metrics);
+            Assert.Contains($"kubeproxy_sync_proxy_rules_iptables_restore_failures_total{{ip_family=\"{family}\"}} 0", metrics);
+        }
+        Assert.Contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.001\"}", metrics);
+        Assert.True(Sample(metrics, "kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\",ip_family=\"IPv4\"}") > 0);
+        var lastSync = Sample(metrics, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}");
+        Assert.True(lastSync > 1.7e9);
+        Assert.True(Sample(metrics, "kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds{ip_family=\"IPv4\"}") > 1.7e9);
+        var syncs = Sample(metrics, SyncsV4);
         Assert.True(syncs >= 1);
+
+        // The periodic sync moves the IPv4 series: another observation, a later sync time.
+        var (_, next) = await EventuallyAsync(metricsPort, "/metrics", (_, m) => Sample(m, SyncsV4) > syncs, "synced again");
+        Assert.True(Sample(next, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}") > lastSync);
 
         // The first read counts service a; nothing else has changed yet.
         Assert.Equal((1, 0, 0), Changes(metrics));

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -23,8 +24,16 @@ public sealed class ProxyDaemonTests : IDisposable
         backend.SetupGet(b => b.Mode).Returns("fake");
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
-            .ReturnsAsync(new SyncResult(true, 1, 1, 1));
+            .ReturnsAsync(BothFamilies);
     }
+
+    /// <summary>A full sync of both families; IPv4 ends with 3 filter and 5 nat rules.</summary>
+    private static readonly SyncResult BothFamilies = new(true, 1, 1, 1)
+    {
+        Families = EquatableArray.Create(
+            new FamilySync(IpFamily.IPv4, Full: true) { RulesByTable = new Dictionary<string, int> { ["filter"] = 3, ["nat"] = 5 }.ToImmutableDictionary() },
+            new FamilySync(IpFamily.IPv6, Full: true)),
+    };
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
@@ -98,8 +107,9 @@ public sealed class ProxyDaemonTests : IDisposable
 
         Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
 
-        Assert.Equal(1, metrics.NetworkProgramming.Count);
-        Assert.Equal(3, metrics.NetworkProgramming.Sum, precision: 3);
+        Assert.Equal(1, metrics.NetworkProgramming.WithLabels("IPv4").Count);
+        Assert.Equal(3, metrics.NetworkProgramming.WithLabels("IPv4").Sum, precision: 3);
+        Assert.Equal(0, metrics.NetworkProgramming.WithLabels("IPv6").Count);
         Assert.Equal(1, metrics.EndpointChangesTotal.Value);
         Assert.Equal(1, metrics.ServiceChangesTotal.Value);
         Assert.Equal(0, metrics.EndpointChangesPending.Value);
@@ -120,18 +130,104 @@ public sealed class ProxyDaemonTests : IDisposable
 
         Assert.Equal(1, metrics.EndpointChangesPending.Value);
         Assert.Equal(1, metrics.ServiceChangesPending.Value);
-        Assert.Equal(0, metrics.NetworkProgramming.Count);
-        Assert.Equal(1, metrics.IptablesRestoreFailures.Value);
-        Assert.Equal(1, metrics.IptablesPartialRestoreFailures.Value);
+        Assert.Empty(Series(metrics.NetworkProgramming));
+        Assert.Equal(1, metrics.IptablesRestoreFailures.WithLabels("IPv4").Value);
+        Assert.Equal(1, metrics.IptablesPartialRestoreFailures.WithLabels("IPv4").Value);
 
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new SyncResult(true, 1, 1, 1));
+            .ReturnsAsync(BothFamilies);
         Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
 
         Assert.Equal(0, metrics.EndpointChangesPending.Value);
         Assert.Equal(1, metrics.EndpointChangesTotal.Value);
         Assert.Equal(1, metrics.ServiceChangesTotal.Value);
-        Assert.Equal(1, metrics.NetworkProgramming.Count);
+        Assert.Equal(1, metrics.NetworkProgramming.WithLabels("IPv4").Count);
+    }
+
+    [Fact]
+    public async Task EachFamilyTheSyncProgrammedGetsItsOwnSeries_AFamilyItDidNotProgramGetsNone()
+    {
+        var partialV4 = new SyncResult(false, 1, 0, 0)
+        {
+            Families = EquatableArray.Create(new FamilySync(IpFamily.IPv4, Full: false) { RulesByTable = new Dictionary<string, int> { ["filter"] = 3, ["nat"] = 4 }.ToImmutableDictionary() }),
+        };
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ReturnsAsync(partialV4);
+        Write("web.yaml", Web);
+
+        Assert.True(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, metrics.SyncDuration.WithLabels("IPv4").Count);
+        Assert.Equal(1, metrics.PartialSyncDuration.WithLabels("IPv4").Count);
+        Assert.Equal(0, metrics.FullSyncDuration.WithLabels("IPv4").Count);
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), metrics.LastSync.WithLabels("IPv4").Value, precision: 0);
+        Assert.Equal(4, metrics.IptablesRules.WithLabels("nat", "IPv4").Value);
+        Assert.Equal(0, metrics.NoLocalEndpoints.WithLabels("internal", "IPv4").Value);
+        Assert.Equal(0, metrics.IptablesRestoreFailures.WithLabels("IPv4").Value);
+        Assert.Equal(["IPv4"], Series(metrics.SyncDuration));
+        Assert.Equal(["IPv4"], Series(metrics.LastSync));
+        Assert.Equal(["IPv4"], Series(metrics.IptablesRestoreFailures));
+        Assert.Equal(["IPv4"], Series(metrics.NetworkProgramming));
+        Assert.Equal(["filter,IPv4", "nat,IPv4"], Series(metrics.IptablesRules));
+    }
+
+    /// <summary>The label values of every series <paramref name="metric"/> has, comma-joined, in order.</summary>
+    private static string[] Series<TChild>(Prometheus.Collector<TChild> metric)
+        where TChild : Prometheus.ChildBase =>
+        [.. metric.GetAllLabelValues().Select(v => string.Join(',', v)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [InlineData(IpFamily.IPv6, new[] { 0, 1 })]
+    [InlineData(null, new[] { 1, 1 })]
+    public async Task AFailureCountsForTheFamilyWhoseSyncFailed_OneOfNoFamilyForEach(IpFamily? family, int[] expected)
+    {
+        backend.SetupGet(b => b.Mode).Returns("iptables");
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new ProxySyncException("ip6tables-restore: line 7 failed") { PartialSync = true, Family = family });
+        Write("web.yaml", Web);
+
+        Assert.False(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
+
+        int[] counted = [(int)metrics.IptablesRestoreFailures.WithLabels("IPv4").Value, (int)metrics.IptablesRestoreFailures.WithLabels("IPv6").Value];
+        Assert.Equal(expected, counted);
+        Assert.Equal(expected[1], metrics.IptablesPartialRestoreFailures.WithLabels("IPv6").Value);
+        Assert.Equal(0, metrics.NftablesSyncFailures.WithLabels("IPv6").Value);
+    }
+
+    [Fact]
+    public async Task NetworkProgrammingLatencyGoesToTheFamilyOfTheSlice()
+    {
+        var v6 = Slice(clock.GetUtcNow() + TimeSpan.FromSeconds(1)).Replace("name: web-1", "name: web-v6", StringComparison.Ordinal)
+            .Replace("addressType: IPv4", "addressType: IPv6", StringComparison.Ordinal).Replace("10.244.1.2", "fd00::2", StringComparison.Ordinal);
+        Write("web.yaml", Web + v6);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, metrics.NetworkProgramming.WithLabels("IPv6").Count);
+        Assert.Equal(2, metrics.NetworkProgramming.WithLabels("IPv6").Sum, precision: 3);
+        Assert.Equal(0, metrics.NetworkProgramming.WithLabels("IPv4").Count);
+    }
+
+    [Fact]
+    public async Task AQueuedSyncSetsTheQueuedTimeOfEveryFamilyTheProxyPrograms_KeptUntilTheFirstSyncSaysWhich()
+    {
+        var onlyV4 = new SyncResult(true, 1, 1, 1) { Families = EquatableArray.Create(new FamilySync(IpFamily.IPv4, Full: true)) };
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ReturnsAsync(onlyV4);
+        Write("web.yaml", Web);
+        var daemon = Daemon();
+        var queued = clock.GetUtcNow();
+
+        daemon.Queued();
+        Assert.Empty(Series(metrics.LastQueued));
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
+        Assert.Equal(queued.ToUnixTimeSeconds(), metrics.LastQueued.WithLabels("IPv4").Value, precision: 0);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        daemon.Queued();
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), metrics.LastQueued.WithLabels("IPv4").Value, precision: 0);
+        Assert.Equal(["IPv4"], Series(metrics.LastQueued));
     }
 
     [Fact]
