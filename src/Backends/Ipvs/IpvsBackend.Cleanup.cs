@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Proxy.Backends.Iptables;
 using Proxy.Backends.Ipvs.Ipsets;
 using Proxy.Backends.Ipvs.Netlink;
@@ -36,14 +35,12 @@ public sealed partial class IpvsBackend
             {
                 var addresses = links.GetAddresses(family);
                 var bound = addresses.Where(a => a.LinkIndex == index).Select(a => a.Address).ToHashSet();
+                // Every other address, loopback included: whatever our node ports ever sat on goes.
                 var nodeAddresses = addresses.Where(a => a.LinkIndex != index).Select(a => a.Address).ToHashSet();
+                // The node ports our sets record: the kernel's memory of which ones we made.
                 var nodePorts = IpsetContents.NodePorts(family, sets);
-                var af = family == IpFamily.IPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
-                // Ours: on an address of kube-ipvs0, or a node port recorded in our sets on a node address. A virtual
-                // server someone else made on a node address and another port survives, as do excluded CIDRs.
                 ours.AddRange(kernelIpvs.GetServices()
-                    .Where(s => s.Address.AddressFamily == af && !options.ExcludeCidrs.Any(c => c.Contains(s.Address)))
-                    .Where(s => bound.Contains(s.Address) || (nodeAddresses.Contains(s.Address) && nodePorts.Contains((s.Protocol, s.Port))))
+                    .Where(s => s.Address.AddressFamily == family.ToAddressFamily() && Owns(s, bound, nodeAddresses, nodePorts))
                     .Select(s => new IpvsOperation(IpvsOperationKind.DeleteService, s)));
             }
             if (ours.Count > 0)

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Proxy.Backends.Iptables;
 using Proxy.Backends.Ipvs.Ipsets;
@@ -113,7 +112,8 @@ public sealed partial class IpvsBackend(
         var contents = IpsetContents.From(state, nodeAddresses, serviceAddresses);
 
         // Sets first: the rules and virtual servers below rely on them.
-        var nodePortsOwned = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
+        var servedNodePorts = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
+        var nodePortsOwned = servedNodePorts.ToHashSet();
         if (previous is null)
         {
             // First sync (or the first after a failure): the kernel's node-port sets say which node ports an earlier
@@ -146,11 +146,9 @@ public sealed partial class IpvsBackend(
         }
 
         var serviceAddressSet = serviceAddresses.ToHashSet();
+        var ourAddresses = bound.Union(serviceAddressSet).ToHashSet();
         var nodeAddressSet = nodeAddresses.ToHashSet();
-        bool Owned(IpvsVirtualServer vs) =>
-            !options.ExcludeCidrs.Any(c => c.Contains(vs.Address))
-            && (bound.Contains(vs.Address) || serviceAddressSet.Contains(vs.Address)
-                || (nodeAddressSet.Contains(vs.Address) && nodePortsOwned.Contains((vs.Protocol, vs.Port))));
+        bool Owned(IpvsVirtualServer vs) => Owns(vs, ourAddresses, nodeAddressSet, nodePortsOwned);
         var current = full ? Dump(kernelIpvs, family) : Refresh(kernelIpvs, previous!.Table);
         var wanted = IpvsDesiredService.From(state, Scheduler, nodeAddresses);
         var operations = IpvsPlanner.Plan(wanted, current, Owned);
@@ -167,12 +165,20 @@ public sealed partial class IpvsBackend(
         {
             links.DeleteAddresses(index, stale);
         }
-        var servedNodePorts = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
         applied.Set(family, new IpvsApplied(state, table, contents, servedNodePorts));
         return (operations.Count, rules);
     }
 
     private string Scheduler => options.Scheduler.Length == 0 ? "rr" : options.Scheduler;
+
+    /// <summary>
+    /// Whether a virtual server is ours, for syncs and cleanup alike: on one of our service addresses (bound to
+    /// kube-ipvs0), or one of our node ports on a node address; never in --ipvs-exclude-cidrs. Someone else's virtual
+    /// server on a node address and another port is not.
+    /// </summary>
+    private bool Owns(IpvsVirtualServer vs, IReadOnlySet<IPAddress> serviceAddresses, IReadOnlySet<IPAddress> nodeAddresses, IReadOnlySet<(L4Protocol, int)> nodePorts) =>
+        !options.ExcludeCidrs.Any(c => c.Contains(vs.Address))
+        && (serviceAddresses.Contains(vs.Address) || (nodeAddresses.Contains(vs.Address) && nodePorts.Contains((vs.Protocol, vs.Port))));
 
     /// <summary>
     /// The addresses node ports are served on: every address of the family except kube-ipvs0's, loopback and IPv6
@@ -187,7 +193,7 @@ public sealed partial class IpvsBackend(
 
     private static Dictionary<IpvsVirtualServer, IReadOnlyList<IpvsDestinationState>> Dump(IIpvsClient client, IpFamily family) =>
         client.GetServices()
-            .Where(s => s.Address.AddressFamily == (family == IpFamily.IPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6))
+            .Where(s => s.Address.AddressFamily == family.ToAddressFamily())
             .ToDictionary(s => s, client.GetDestinations);
 
     /// <summary>What was last applied, with the real servers of services that are draining one re-read: their connection counts decide when they go.</summary>
@@ -239,17 +245,8 @@ public sealed partial class IpvsBackend(
         }
     }
 
-    private IIpvsClient Ipvs()
-    {
-        try
-        {
-            return ipvs ??= ipvsFactory();
-        }
-        catch (NetlinkException e) when (e.Errno == NoSuchFamily)
-        {
-            throw new ProxySyncException("this kernel has no IPVS (the generic netlink family \"IPVS\" is missing): load the ip_vs module (modprobe ip_vs) or choose another --proxy-mode", e);
-        }
-    }
+    private IIpvsClient Ipvs() =>
+        TryIpvs() ?? throw new ProxySyncException("this kernel has no IPVS (the generic netlink family \"IPVS\" is missing): load the ip_vs module (modprobe ip_vs) or choose another --proxy-mode");
 
     /// <returns>The number of rules written.</returns>
     private async Task<int> RestoreRulesAsync(ProxyState state, CancellationToken cancellationToken)

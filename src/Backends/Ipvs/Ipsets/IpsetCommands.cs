@@ -9,26 +9,12 @@ public static class IpsetCommands
 {
     public const string Tool = "ipset";
 
-    public static async Task<Dictionary<string, HashSet<string>>> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken)
-    {
-        var result = await Run(runner, Command.Read(Tool, "save"), cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new ProxySyncException($"ipset save exited {result.ExitCode}: {result.StandardError.Trim()}");
-        }
-        return IpsetRestore.Parse(result.StandardOutput);
-    }
+    public static async Task<Dictionary<string, HashSet<string>>> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken) =>
+        IpsetRestore.Parse(await ReadOutputAsync(runner, cancellationToken, "save").ConfigureAwait(false));
 
     /// <summary>The names of the kernel's sets (<c>ipset list -n</c>: no contents, so it stays cheap at any size).</summary>
-    public static async Task<HashSet<string>> ReadNamesAsync(ICommandRunner runner, CancellationToken cancellationToken)
-    {
-        var result = await Run(runner, Command.Read(Tool, "list", "-n"), cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new ProxySyncException($"ipset list -n exited {result.ExitCode}: {result.StandardError.Trim()}");
-        }
-        return [.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-    }
+    public static async Task<HashSet<string>> ReadNamesAsync(ICommandRunner runner, CancellationToken cancellationToken) =>
+        [.. (await ReadOutputAsync(runner, cancellationToken, "list", "-n").ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     /// <summary>
     /// One <c>ipset restore</c>. It stops at the first line it refuses, keeping the lines before: full syncs swap whole
@@ -42,6 +28,17 @@ public static class IpsetCommands
         {
             throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
         }
+    }
+
+    private static async Task<string> ReadOutputAsync(ICommandRunner runner, CancellationToken cancellationToken, params string[] arguments)
+    {
+        var command = Command.Read(Tool, arguments);
+        var result = await Run(runner, command, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ProxySyncException($"{command} exited {result.ExitCode}: {result.StandardError.Trim()}");
+        }
+        return result.StandardOutput;
     }
 
     private static async Task<CommandResult> Run(ICommandRunner runner, Command command, CancellationToken cancellationToken)

@@ -103,7 +103,8 @@ public static class IpvsMessages
         writer.EndNested();
     }
 
-    private static ushort AddressFamilyOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetwork ? AfInet : AfInet6;
+    /// <summary>The AF_* number of an address, as IPVS attributes carry it.</summary>
+    internal static ushort AddressFamilyOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetwork ? AfInet : AfInet6;
 
     private static ushort ProtocolNumber(L4Protocol protocol) => protocol switch
     {

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 
 namespace Proxy.Backends.Ipvs.Netlink;
 
@@ -38,8 +37,7 @@ public sealed class IpvsNetlinkClient : IIpvsClient, IDisposable
     public IReadOnlyList<IpvsDestinationState> GetDestinations(IpvsVirtualServer service)
     {
         var sequence = socket.NextSequence();
-        var af = service.Address.AddressFamily == AddressFamily.InterNetwork ? NetlinkConstants.AfInet : NetlinkConstants.AfInet6;
-        return IpvsDumps.Destinations(socket.Exchange(IpvsMessages.DumpDestinations(family, sequence, service), sequence, dump: true), af);
+        return IpvsDumps.Destinations(socket.Exchange(IpvsMessages.DumpDestinations(family, sequence, service), sequence, dump: true), IpvsMessages.AddressFamilyOf(service.Address));
     }
 
     public void AddService(IpvsVirtualServer service) => Send(s => IpvsMessages.NewService(family, s, service));

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Proxy.Core.Model;
 
 namespace Proxy.Backends.Ipvs.Netlink;
@@ -42,8 +41,7 @@ public sealed class RouteNetlinkClient : ILinkClient, IDisposable
     public IReadOnlyList<LinkAddress> GetAddresses(IpFamily family)
     {
         var sequence = socket.NextSequence();
-        var af = family == IpFamily.IPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
-        return RouteDumps.Addresses(socket.Exchange(RouteMessages.DumpAddresses(sequence, af), sequence, dump: true));
+        return RouteDumps.Addresses(socket.Exchange(RouteMessages.DumpAddresses(sequence, family.ToAddressFamily()), sequence, dump: true));
     }
 
     public void AddAddresses(int index, IReadOnlyList<IPAddress> addresses) =>

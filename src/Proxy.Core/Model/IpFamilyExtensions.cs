@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Proxy.Core.Model;
 
-namespace Proxy.Reconciling;
+namespace Proxy.Core.Model;
 
 /// <summary>Maps between the model's <see cref="IpFamily"/> and the BCL's address families.</summary>
-internal static class IpFamilyExtensions
+public static class IpFamilyExtensions
 {
     public static AddressFamily ToAddressFamily(this IpFamily family) =>
         family == IpFamily.IPv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
