@@ -5,6 +5,7 @@ using Proxy.Backends.Ipvs;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Bench;
 using Proxy.Bench.Ipvs;
+using Proxy.Host;
 using Proxy.Reconciling;
 
 // Usage (root, on a kernel with ip_vs; here: bench/ipvs-vm.sh runs it inside the IPVS VM):

@@ -2,6 +2,9 @@ using Microsoft.Extensions.Logging;
 using Proxy.Backends.Iptables;
 using Proxy.Backends.Ipvs;
 using Proxy.Backends.Ipvs.DryRun;
+using Proxy.Core.Host;
+using Proxy.Exec;
+using Proxy.Host;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Nftables;
 using Proxy.Cli;
@@ -37,11 +40,14 @@ public static class BackendFactory
 
     private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput) => mode switch
     {
-        "iptables" => new IptablesBackend(runner, new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),
+        "iptables" => new IptablesBackend(runner, Sysctl(dryRunOutput), new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),
         "nftables" => new NftablesBackend(runner, new NftablesOptions { MasqueradeBit = options.Config.Nftables.MasqueradeBit }, loggerFactory.CreateLogger<NftablesBackend>()),
         "ipvs" => CreateIpvs(options, runner, loggerFactory, dryRunOutput),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unsupported proxy mode"),
     };
+
+    /// <summary>Kernel parameters; with --dry-run, writes are printed instead.</summary>
+    private static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
 
     private static IpvsBackend CreateIpvs(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
     {
@@ -54,13 +60,12 @@ public static class BackendFactory
         };
         Func<IIpvsClient> ipvs = () => new IpvsNetlinkClient();
         ILinkClient links = new RouteNetlinkClient();
-        ISysctl sysctl = new ProcSysctl();
+        var sysctl = Sysctl(dryRunOutput);
         if (dryRunOutput is not null)
         {
             var kernel = ipvs;
             ipvs = () => new DryRunIpvsClient(kernel, dryRunOutput);
             links = new DryRunLinkClient(links, dryRunOutput);
-            sysctl = new DryRunSysctl(sysctl, dryRunOutput);
         }
         return new IpvsBackend(runner, ipvs, links, sysctl, ipvsOptions, loggerFactory.CreateLogger<IpvsBackend>());
     }

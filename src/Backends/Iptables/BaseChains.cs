@@ -20,23 +20,44 @@ public static class BaseChains
         (Filter, ChainNames.Services),
         (Filter, ChainNames.ExternalServices),
         (Filter, ChainNames.Forward),
+        (Filter, ChainNames.NodePorts),
+        (Filter, ChainNames.ProxyFirewall),
         (Nat, ChainNames.Services),
         (Nat, ChainNames.NodePorts),
         (Nat, ChainNames.Postrouting),
         (Nat, ChainNames.MarkMasq),
     ];
 
+    private const string New = "-m conntrack --ctstate NEW ";
+    private const string LoadBalancerFirewall = New + "-m comment --comment \"kubernetes load balancer firewall\" -j " + ChainNames.ProxyFirewall;
+    private const string ServicePortals = "-m comment --comment \"kubernetes service portals\" -j " + ChainNames.Services;
+    private const string ExternalPortals = New + "-m comment --comment \"kubernetes externally-visible service portals\" -j " + ChainNames.ExternalServices;
+
     /// <summary>Built-in chain → jump rule, in the order they should appear at the top of that chain.</summary>
     public static readonly ImmutableArray<(string Table, string BuiltIn, string Rule)> Jumps =
     [
-        (Filter, "INPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES"),
-        (Filter, "FORWARD", "-m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD"),
-        (Filter, "FORWARD", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"),
-        (Filter, "FORWARD", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES"),
-        (Filter, "OUTPUT", "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"),
-        (Nat, "PREROUTING", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"),
-        (Nat, "OUTPUT", "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"),
-        (Nat, "POSTROUTING", "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING"),
+        (Filter, "INPUT", LoadBalancerFirewall),
+        (Filter, "INPUT", "-m comment --comment \"kubernetes health check service ports\" -j " + ChainNames.NodePorts),
+        (Filter, "INPUT", ExternalPortals),
+        (Filter, "FORWARD", LoadBalancerFirewall),
+        (Filter, "FORWARD", "-m comment --comment \"kubernetes forwarding rules\" -j " + ChainNames.Forward),
+        (Filter, "FORWARD", New + ServicePortals),
+        (Filter, "FORWARD", ExternalPortals),
+        (Filter, "OUTPUT", LoadBalancerFirewall),
+        (Filter, "OUTPUT", New + ServicePortals),
+        (Nat, "PREROUTING", ServicePortals),
+        (Nat, "OUTPUT", ServicePortals),
+        (Nat, "POSTROUTING", "-m comment --comment \"kubernetes postrouting rules\" -j " + ChainNames.Postrouting),
+    ];
+
+    /// <summary>
+    /// The jumps into kubelet's KUBE-FIREWALL (upstream's iptablesKubeletJumpChains), ensured while we put the
+    /// localhost node-port anti-martian rule there; like kubelet's own, never removed.
+    /// </summary>
+    public static readonly ImmutableArray<(string Table, string BuiltIn, string Rule)> KubeletFirewallJumps =
+    [
+        (Filter, "INPUT", "-j " + ChainNames.KubeletFirewall),
+        (Filter, "OUTPUT", "-j " + ChainNames.KubeletFirewall),
     ];
 
     /// <summary>True for chains we own: the base chains above and every generated per-service chain.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
+using Proxy.Core.Host;
 using Proxy.Core.Model;
 
 namespace Proxy.Backends.Iptables;
@@ -12,8 +13,11 @@ namespace Proxy.Backends.Iptables;
 /// stale chains and missing jumps. Remembers what it last applied per family: the next sync writes only the
 /// chains that changed, until a failure or a forced full sync.
 /// </summary>
-public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptions options, ILogger<IptablesBackend> logger) : IProxyBackend
+public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysctl, IptablesOptions options, ILogger<IptablesBackend> logger) : IProxyBackend
 {
+    /// <summary>Lets 127.0.0.1 be DNATed to a pod: what localhost node ports need (upstream sets it at start, for IPv4 only).</summary>
+    public const string RouteLocalnet = "net/ipv4/conf/all/route_localnet";
+
     private readonly AppliedStates<RuleSet> applied = new();
 
     public string Mode => "iptables";
@@ -33,7 +37,8 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
             RestoreTransaction transaction;
             int changedHere;
             var previous = applied.For(state.Family);
-            var familyFull = full || previous is null;
+            // New jump rules (localhost node ports turned on) are only ever added by a full sync.
+            var familyFull = full || previous is null || !previous.Jumps.SequenceEqual(rulesNow.Jumps);
             try
             {
                 if (familyFull)
@@ -61,6 +66,10 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
                     transaction = RestorePlanner.Partial(rulesNow, previous!, out changedHere);
                 }
 
+                if (state.Node.NodePorts.Loopback)
+                {
+                    EnsureRouteLocalnet();
+                }
                 if (!transaction.IsEmpty)
                 {
                     await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
@@ -93,6 +102,24 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
         }
     }
 
+    private void EnsureRouteLocalnet()
+    {
+        if (sysctl.Get(RouteLocalnet) == "1")
+        {
+            return;
+        }
+        try
+        {
+            sysctl.Set(RouteLocalnet, "1");
+            LogRouteLocalnet(logger);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ProxySyncException($"cannot set {RouteLocalnet.Replace('/', '.')}=1 for node ports on 127.0.0.1: {e.Message}; "
+                + "turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses", e);
+        }
+    }
+
     private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
     {
         LogRestoring(logger, tools.Restore, transaction.RulesWritten);
@@ -101,6 +128,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, IptablesOptio
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command} with {Rules} rules")]
     private static partial void LogRestoring(ILogger logger, string command, int rules);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Set route_localnet=1 so node ports answer on 127.0.0.1; to change this, turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
+    private static partial void LogRouteLocalnet(ILogger logger);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Not programming {Family}: {Tool} is not installed and there is nothing to program")]
     private static partial void LogFamilySkipped(ILogger logger, IpFamily family, string tool);

@@ -10,4 +10,13 @@ public sealed record IptablesOptions
 
     /// <summary>The mark as iptables-save prints it, e.g. 0x4000.</summary>
     public string MasqueradeMark => "0x" + (1u << MasqueradeBit).ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// upstream's largeClusterEndpointsThreshold: above this many endpoints in a family, endpoint rules carry no
+    /// comment, which shortens the payload by a third or more.
+    /// </summary>
+    public int LargeClusterEndpoints { get; init; } = 1000;
+
+    /// <summary>Drop forwarded packets conntrack marks INVALID (upstream does unless nf_conntrack_tcp_be_liberal is set).</summary>
+    public bool DropInvalid { get; init; } = true;
 }

@@ -17,7 +17,7 @@ public static class RestorePlanner
             Write(transaction, chain, owners);
         }
         // -I ... 1 puts each rule on top: insert the missing ones last-first so they end up in table order.
-        foreach (var (table, builtIn, rule) in BaseChains.Jumps.Reverse())
+        foreach (var (table, builtIn, rule) in desired.Jumps.Reverse())
         {
             if (!kernel.HasRule(table, builtIn, rule))
             {
@@ -35,6 +35,7 @@ public static class RestorePlanner
         return transaction;
     }
 
+    /// <summary>Only for a <paramref name="previous"/> with the same jump rules: a change of those needs a full sync.</summary>
     public static RestoreTransaction Partial(RuleSet desired, RuleSet previous, out int changedServicePorts)
     {
         var transaction = new RestoreTransaction();
@@ -43,7 +44,8 @@ public static class RestorePlanner
         {
             Write(transaction, chain, owners);
         }
-        foreach (var gone in previous.Chains.Where(c => !desired.Contains(c.Table, c.Chain)))
+        // A chain we write but do not own (kubelet's KUBE-FIREWALL) is left in place when we stop writing it.
+        foreach (var gone in previous.Chains.Where(c => !desired.Contains(c.Table, c.Chain) && BaseChains.IsOwned(c.Table, c.Chain)))
         {
             transaction.DeleteChain(gone.Table, gone.Chain);
             if (gone.Owner is not null)

@@ -7,6 +7,7 @@ using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Ipvs.Rules;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
+using Proxy.Core.Host;
 using Proxy.Core.Model;
 
 namespace Proxy.Backends.Ipvs;
@@ -90,7 +91,7 @@ public sealed partial class IpvsBackend(
             changed += familyFull ? state.Services.Count : ChangedPorts(previous!.State, state);
             written += operations + rules;
             var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var (table, _, _) in IpvsRules.Rules(state.Family, state.Masquerade, options.MasqueradeBit))
+            foreach (var (table, _, _) in IpvsRules.Rules(state, options.MasqueradeBit))
             {
                 byTable[table] = byTable.GetValueOrDefault(table) + 1;
             }
@@ -253,7 +254,7 @@ public sealed partial class IpvsBackend(
     {
         var tools = IptablesTools.For(state.Family);
         var kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
-        var transaction = IpvsRules.Full(state.Family, state.Masquerade, options.MasqueradeBit, kernel);
+        var transaction = IpvsRules.Full(state, options.MasqueradeBit, kernel);
         await tools.RestoreAsync(runner, transaction, partial: false, cancellationToken).ConfigureAwait(false);
         return transaction.RulesWritten;
     }

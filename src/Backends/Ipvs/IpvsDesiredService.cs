@@ -17,7 +17,9 @@ public sealed record IpvsDesiredService(IpvsVirtualServer Service, EquatableArra
         var flags = IpvsVirtualServer.FlagsFor(scheduler);
         foreach (var port in state.Services)
         {
-            var destinations = port.Endpoints.Select(e => new IpvsRealServer(e.Address, e.Port, 1)).ToEquatableArray();
+            // Until ipvs mode renders traffic policies (and warns for each service that has one), both kinds of traffic
+            // use the cluster set.
+            var destinations = port.ClusterEndpoints.Select(e => new IpvsRealServer(e.Address, e.Port, 1)).ToEquatableArray();
             result.Add(new IpvsDesiredService(new IpvsVirtualServer(port.ClusterIP, port.Protocol, port.Port, scheduler, flags), destinations));
             if (port.NodePort != 0)
             {

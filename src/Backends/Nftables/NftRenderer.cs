@@ -16,7 +16,7 @@ public static class NftRenderer
         {
             ports[port] = previous is not null && previous.Ports.TryGetValue(port, out var rendered) ? rendered : RenderPort(port);
         }
-        var scaffold = Scaffold(f, state.Masquerade, options);
+        var scaffold = Scaffold(f, state, options);
         // Counting from the previous ruleset is only sound when it describes the same scaffold (a full sync otherwise).
         return new NftRuleset(f.Family, scaffold, ports, previous is not null && previous.Scaffold.SequenceEqual(scaffold) ? previous : null);
     }
@@ -30,7 +30,10 @@ public static class NftRenderer
         var nodePortKey = $"{proto} . {port.NodePort}";
         var elements = ImmutableArray.CreateBuilder<(string, NftElement)>();
         var hairpins = ImmutableArray.CreateBuilder<NftElement>();
-        if (!port.HasEndpoints)
+        // Until nftables mode renders traffic policies (and warns for each service that has one), every port is served
+        // from its cluster set.
+        var endpoints = port.ClusterEndpoints;
+        if (endpoints.Count == 0)
         {
             elements.Add((NftNames.NoEndpointServices, new NftElement(key, $"goto {NftNames.Reject}", name)));
             if (port.NodePort != 0)
@@ -39,7 +42,7 @@ public static class NftRenderer
             }
             return new PortElements(0, elements.ToImmutable(), []);
         }
-        var n = port.Endpoints.Count;
+        var n = endpoints.Count;
         elements.Add((NftNames.ServiceIPs, new NftElement(key, $"goto {NftNames.ClusterDnat(n)}", name)));
         // Every element of a service port names it, so `nft list table ip kube-proxy | grep ns/name` shows all of them.
         elements.Add((NftNames.ClusterIPs, new NftElement(key, ElementComment: name)));
@@ -49,13 +52,13 @@ public static class NftRenderer
         }
         for (var i = 0; i < n; i++)
         {
-            var endpoint = $"{port.Endpoints[i].Address} . {port.Endpoints[i].Port}";
+            var endpoint = $"{endpoints[i].Address} . {endpoints[i].Port}";
             elements.Add((NftNames.ClusterEndpoints(n), new NftElement($"{key} . {i}", endpoint, name)));
             if (port.NodePort != 0)
             {
                 elements.Add((NftNames.NodePortEndpoints(n), new NftElement($"{nodePortKey} . {i}", endpoint, name)));
             }
-            var hairpin = new NftElement($"{port.Endpoints[i].Address} . {port.Endpoints[i].Address}");
+            var hairpin = new NftElement($"{endpoints[i].Address} . {endpoints[i].Address}");
             if (!hairpins.Contains(hairpin))
             {
                 hairpins.Add(hairpin);
@@ -83,7 +86,7 @@ public static class NftRenderer
         ];
     }
 
-    private static ImmutableArray<NftObject> Scaffold(Syntax f, MasqueradePolicy masquerade, NftablesOptions options)
+    private static ImmutableArray<NftObject> Scaffold(Syntax f, ProxyState state, NftablesOptions options)
     {
         var t = NftNames.Table;
         var mark = options.MasqueradeMark;
@@ -106,9 +109,14 @@ public static class NftRenderer
         Chain(NftNames.MarkForMasquerade, null, $"meta mark set meta mark or {mark}");
         Chain(NftNames.Reject, null, "reject");
         Chain(NftNames.Services, null, $"{vip} vmap @{NftNames.ServiceIPs}", $"fib daddr type local meta l4proto . th dport vmap @{NftNames.ServiceNodePorts}");
-        var masqueradeFromOutside = masquerade.All
+        // One rule on the cluster-ips set serves every port; the reconciler gives every port the same internal masquerade.
+        var masquerade = state.Services.Select(p => p.Internal.Masquerade).FirstOrDefault();
+        var masqueradeFromOutside = masquerade == MasqueradeRule.All
             ? $"{vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}"
-            : masquerade.ClusterCidr is { } cidr ? $"{f.Address} saddr != {cidr} {vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}" : null;
+            : masquerade == MasqueradeRule.OffCluster && state.Node.LocalDetector is { Cidr: { } cidr }
+                ? $"{f.Address} saddr != {cidr} {vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}"
+                : masquerade == MasqueradeRule.OffCluster && state.Node.LocalDetector is { Interface: { } name } detector
+                    ? $"iifname != \"{name}{(detector.IsPrefix ? "*" : "")}\" {vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}" : null;
         string[] dispatch = masqueradeFromOutside is null ? [$"jump {NftNames.Services}"] : [masqueradeFromOutside, $"jump {NftNames.Services}"];
         Chain("nat-prerouting", "type nat hook prerouting priority -100", dispatch);
         Chain("nat-output", "type nat hook output priority -100", dispatch);

@@ -3,18 +3,64 @@ using System.Net;
 namespace Proxy.Core.Model;
 
 /// <summary>
-/// Everything a backend needs to program one service port of one IP family on this node.
-/// <see cref="NodePort"/> is 0 when the service has none. <see cref="Endpoints"/> are already the ones
-/// this node must use, ordered; empty means connections must be rejected.
+/// One service port of one IP family, already resolved for this node: its destinations, its two endpoint sets and how
+/// internal and external traffic use them. Everything a backend programs is here; nothing is left for a backend to
+/// decide about Kubernetes semantics. The defaults are those of a plain ClusterIP service with Cluster policies.
 /// </summary>
-public sealed record ServicePort(
-    ServicePortName Name,
-    IPAddress ClusterIP,
-    int Port,
-    int NodePort,
-    EquatableArray<Endpoint> Endpoints)
+public sealed record ServicePort(ServicePortName Name, IPAddress ClusterIP, int Port)
 {
     public L4Protocol Protocol => Name.Protocol;
 
-    public bool HasEndpoints => Endpoints.Count > 0;
+    /// <summary>0 when the service has none (type ClusterIP, or allocateLoadBalancerNodePorts: false).</summary>
+    public int NodePort { get; init; }
+
+    /// <summary>spec.externalIPs of this family.</summary>
+    public EquatableArray<IPAddress> ExternalIPs { get; init; } = EquatableArray<IPAddress>.Empty;
+
+    /// <summary>status.loadBalancer.ingress IPs of this family whose ipMode is VIP or unset (Proxy ones are not captured).</summary>
+    public EquatableArray<IPAddress> LoadBalancerIPs { get; init; } = EquatableArray<IPAddress>.Empty;
+
+    /// <summary>
+    /// The sources allowed to reach <see cref="LoadBalancerIPs"/> (never node ports or external IPs): this family's
+    /// loadBalancerSourceRanges, followed by the load-balancer IPs themselves when a range holds the node's IP (a
+    /// node reaching its own VIP-like load balancer loops back with the VIP as source). Empty: every source.
+    /// </summary>
+    public EquatableArray<IPNetwork> LoadBalancerSourceRanges { get; init; } = EquatableArray<IPNetwork>.Empty;
+
+    /// <summary>The cluster endpoint set; empty when no traffic of this port uses it. Ordered.</summary>
+    public EquatableArray<Endpoint> ClusterEndpoints { get; init; } = EquatableArray<Endpoint>.Empty;
+
+    /// <summary>The local endpoint set; empty when no traffic of this port uses it. Ordered.</summary>
+    public EquatableArray<Endpoint> LocalEndpoints { get; init; } = EquatableArray<Endpoint>.Empty;
+
+    /// <summary>Traffic to the cluster IP.</summary>
+    public TrafficRoute Internal { get; init; } = TrafficRoute.Cluster;
+
+    /// <summary>Traffic to the node port, external IPs and load-balancer IPs.</summary>
+    public TrafficRoute External { get; init; } = TrafficRoute.ClusterMasqueraded;
+
+    /// <summary>sessionAffinity: ClientIP, or null.</summary>
+    public ClientIPAffinity? Affinity { get; init; }
+
+    /// <summary>The service's healthCheckNodePort (TCP, served by the daemon), or 0.</summary>
+    public int HealthCheckNodePort { get; init; }
+
+    /// <summary>Reachable from outside the cluster network: a node port, an external IP or a load-balancer IP.</summary>
+    public bool IsExternallyAccessible => NodePort != 0 || ExternalIPs.Count > 0 || LoadBalancerIPs.Count > 0;
+
+    /// <summary>
+    /// Whether the service has a usable endpoint anywhere in the cluster (upstream's hasEndpoints): one of the sets is
+    /// not empty, or a Local policy found none here but the reconciler saw some elsewhere (its verdict is Drop).
+    /// </summary>
+    public bool HasEndpoints =>
+        ClusterEndpoints.Count > 0 || LocalEndpoints.Count > 0 || Internal.WhenEmpty == EmptyVerdict.Drop || External.WhenEmpty == EmptyVerdict.Drop;
+
+    public EquatableArray<Endpoint> EndpointsOf(EndpointSetKind set) => set == EndpointSetKind.Cluster ? ClusterEndpoints : LocalEndpoints;
+
+    /// <summary>The endpoints <paramref name="route"/> sends to (empty: <see cref="TrafficRoute.WhenEmpty"/> applies).</summary>
+    public EquatableArray<Endpoint> EndpointsOf(TrafficRoute route) => EndpointsOf(route.Endpoints);
+
+    /// <summary>Every endpoint of either set, once each, in order: the ones this node may DNAT to.</summary>
+    public IReadOnlyList<Endpoint> ReachableEndpoints =>
+        LocalEndpoints.Count == 0 ? ClusterEndpoints : ClusterEndpoints.Concat(LocalEndpoints).Distinct().Order().ToList();
 }

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Net;
 using Proxy.Configuration;
+using Proxy.Core.Model;
+using Proxy.Reconciling;
 
 namespace Proxy.Cli;
 
@@ -42,6 +44,24 @@ public sealed class ProxyOptions
     public bool MasqueradeAll => ProxyMode == "nftables" ? Config.Nftables.MasqueradeAll : Config.Iptables.MasqueradeAll;
 
     public int MasqueradeBit => ProxyMode == "nftables" ? Config.Nftables.MasqueradeBit : Config.Iptables.MasqueradeBit;
+
+    /// <summary>The settings that shape the model, read from the configuration for the mode in use.</summary>
+    public ReconcileOptions ReconcileOptions => new(MasqueradeAll, ClusterCidrs)
+    {
+        DetectLocalMode = Config.DetectLocalMode.Length == 0 ? DetectLocalMode.ClusterCIDR : Enum.Parse<DetectLocalMode>(Config.DetectLocalMode),
+        BridgeInterface = Config.DetectLocal.BridgeInterface,
+        InterfaceNamePrefix = Config.DetectLocal.InterfaceNamePrefix,
+        NodePortPrimary = Config.NodePortAddresses is [NodePortAddressesPrimary],
+        NodePortCidrs = Config.NodePortAddresses.Where(a => a != NodePortAddressesPrimary).Select(IPNetwork.Parse).ToEquatableArray(),
+        // Only iptables mode has localhost node ports (upstream's iptables.localhostNodePorts).
+        LocalhostNodePorts = ProxyMode == "iptables" && Config.Iptables.LocalhostNodePorts,
+    };
+
+    /// <summary>--bind-address, when it names an address: it is this node's primary IP of its family.</summary>
+    public IPAddress? BindAddress => IPAddress.TryParse(Config.BindAddress, out var address) ? address : null;
+
+    /// <summary>The --nodeport-addresses value that means the node's primary IPs.</summary>
+    public const string NodePortAddressesPrimary = "primary";
 
     /// <summary>
     /// The sync periods of the mode in use, read from and written to that mode's section: upstream's internal

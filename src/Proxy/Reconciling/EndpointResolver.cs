@@ -2,27 +2,27 @@ using System.Collections.Immutable;
 using System.Net;
 using k8s.Models;
 using Proxy.Core.Model;
+using Proxy.Validation;
 
 namespace Proxy.Reconciling;
 
 /// <summary>
-/// Merges the EndpointSlices of one Service into the endpoints of one of its ports, for one IP family,
-/// with upstream's rules: a slice port matches the service port by name and protocol (the EndpointSlice
-/// controller has already resolved named and numeric targetPorts into the slice port's number); an endpoint
-/// listed in several slices counts once; ready endpoints are used, and only when none is ready, the ones
-/// that are serving while terminating (upstream's terminating-endpoint fallback).
+/// Merges the EndpointSlices of one Service into the endpoint candidates of one of its ports, for one IP family, with
+/// upstream's rules: a slice port matches the service port by name and protocol (the EndpointSlice controller has
+/// already resolved named and numeric targetPorts into the slice port's number); an endpoint listed in several slices
+/// counts once. Which candidates are used is <see cref="EndpointCategorizer"/>'s decision.
 /// </summary>
 internal static class EndpointResolver
 {
-    public static ImmutableArray<Endpoint> Resolve(
+    public static List<EndpointCandidate> Resolve(
         IReadOnlyList<V1EndpointSlice> slices,
         string portName,
         L4Protocol protocol,
         IpFamily family,
-        NodeContext node,
+        string nodeName,
         ICollection<string> warnings)
     {
-        var byAddress = new Dictionary<(IPAddress Address, int Port), Candidate>();
+        var byAddress = new Dictionary<(IPAddress Address, int Port), EndpointCandidate>();
         foreach (var slice in slices)
         {
             if (!IsFamily(slice, family) || FindPort(slice, portName, protocol, warnings) is not { } port)
@@ -33,25 +33,30 @@ internal static class EndpointResolver
             {
                 // Upstream programs only the first address: the API documents the others as unused by consumers.
                 var text = endpoint.Addresses?.FirstOrDefault();
-                if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != family.ToAddressFamily())
+                if (!KubernetesAddresses.TryParseIP(text, out var address) || address.Family() != family)
                 {
                     warnings.Add($"EndpointSlice {slice.Namespace()}/{slice.Name()}: endpoint address \"{text}\" is not an {family} address; endpoint skipped");
                     continue;
                 }
-                var candidate = new Candidate(
-                    Ready: endpoint.Conditions?.Ready ?? true,
-                    Serving: endpoint.Conditions?.Serving ?? endpoint.Conditions?.Ready ?? true,
+                var ready = endpoint.Conditions?.Ready ?? true;
+                var candidate = new EndpointCandidate(
+                    address,
+                    port,
+                    Ready: ready,
+                    Serving: endpoint.Conditions?.Serving ?? ready,
                     Terminating: endpoint.Conditions?.Terminating ?? false,
-                    IsLocal: endpoint.NodeName is { } nodeName && nodeName == node.NodeName);
+                    IsLocal: endpoint.NodeName is { } name && name == nodeName,
+                    ZoneHints: Names(endpoint.Hints?.ForZones?.Select(z => z.Name)),
+                    NodeHints: Names(endpoint.Hints?.ForNodes?.Select(n => n.Name)));
                 var key = (address, port);
                 byAddress[key] = byAddress.TryGetValue(key, out var seen) ? seen.Merge(candidate) : candidate;
             }
         }
-
-        var ready = byAddress.Where(e => e.Value.Ready).ToList();
-        var chosen = ready.Count > 0 ? ready : byAddress.Where(e => e.Value.Serving && e.Value.Terminating).ToList();
-        return [.. chosen.Select(e => new Endpoint(e.Key.Address, e.Key.Port, e.Value.IsLocal)).Order()];
+        return [.. byAddress.Values];
     }
+
+    private static ImmutableHashSet<string> Names(IEnumerable<string>? names) =>
+        names is null ? [] : names.Where(n => !string.IsNullOrEmpty(n)).ToImmutableHashSet(StringComparer.Ordinal);
 
     private static bool IsFamily(V1EndpointSlice slice, IpFamily family) =>
         slice.AddressType == (family == IpFamily.IPv4 ? KubernetesNames.AddressTypeIPv4 : KubernetesNames.AddressTypeIPv6);
@@ -79,15 +84,5 @@ internal static class EndpointResolver
             warnings.Add($"EndpointSlice {slice.Namespace()}/{slice.Name()}: ports[{i}].port {number} is out of range 1-65535; port skipped");
         }
         return null;
-    }
-
-    /// <summary>One endpoint as seen so far; a copy in another slice can only make it more usable.</summary>
-    private readonly record struct Candidate(bool Ready, bool Serving, bool Terminating, bool IsLocal)
-    {
-        public Candidate Merge(Candidate other) => new(
-            Ready || other.Ready,
-            Serving || other.Serving,
-            Terminating && other.Terminating,
-            IsLocal || other.IsLocal);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using k8s.Models;
 using Proxy.Core.Model;
 
@@ -17,30 +16,29 @@ public sealed class IncrementalReconciler
 
     public ReconcileResult Reconcile(ClusterObjects objects, NodeContext node, ReconcileOptions options)
     {
-        if (inputs is not { } last || last.Node != node || !SameOptions(last.Options, options))
+        if (inputs is not { } last || last.Node != node || last.Options != options)
         {
             entries = [];
             inputs = (node, options);
         }
+        var warnings = new List<string>();
+        var networks = Reconciler.Networks(node, options, warnings);
         var slicesByService = Reconciler.GroupSlices(objects.EndpointSlices);
         var next = new Dictionary<(string, string), Entry>(objects.Services.Length);
-        var ports = new List<ServicePort>();
-        var warnings = new List<string>();
+        var programmed = new List<Reconciler.ServiceProgram>(objects.Services.Length);
         foreach (var service in objects.Services)
         {
             var key = (service.Namespace() ?? "default", service.Name());
             var slices = slicesByService.GetValueOrDefault(key, []);
             if (!entries.TryGetValue(key, out var entry) || !ReferenceEquals(entry.Service, service) || !SameSlices(entry.Slices, slices))
             {
-                var found = new List<string>();
-                entry = new Entry(service, slices, [.. Reconciler.ServicePorts(service, slices, node, found)], [.. found]);
+                entry = new Entry(service, slices, Reconciler.Program(service, slices, node, networks, options));
             }
             next[key] = entry;
-            ports.AddRange(entry.Ports);
-            warnings.AddRange(entry.Warnings);
+            programmed.Add(entry.Program);
         }
         entries = next;
-        return Reconciler.Assemble(ports, warnings, options);
+        return Reconciler.Assemble(programmed, networks, warnings);
     }
 
     private static bool SameSlices(IReadOnlyList<V1EndpointSlice> a, IReadOnlyList<V1EndpointSlice> b)
@@ -59,7 +57,5 @@ public sealed class IncrementalReconciler
         return true;
     }
 
-    private static bool SameOptions(ReconcileOptions a, ReconcileOptions b) => a.MasqueradeAll == b.MasqueradeAll && a.ClusterCidrs.SequenceEqual(b.ClusterCidrs);
-
-    private sealed record Entry(V1Service Service, IReadOnlyList<V1EndpointSlice> Slices, ImmutableArray<ServicePort> Ports, ImmutableArray<string> Warnings);
+    private sealed record Entry(V1Service Service, IReadOnlyList<V1EndpointSlice> Slices, Reconciler.ServiceProgram Program);
 }

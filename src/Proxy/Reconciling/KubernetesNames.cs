@@ -16,6 +16,8 @@ public static class KubernetesNames
 
     public const string TypeExternalName = "ExternalName";
 
+    public const string TypeClusterIP = "ClusterIP";
+
     public const string TypeNodePort = "NodePort";
 
     public const string TypeLoadBalancer = "LoadBalancer";

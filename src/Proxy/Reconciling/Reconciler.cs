@@ -12,18 +12,25 @@ namespace Proxy.Reconciling;
 /// </summary>
 public static class Reconciler
 {
+    private static readonly IpFamily[] Families = [IpFamily.IPv4, IpFamily.IPv6];
+
     public static ReconcileResult Reconcile(ClusterObjects objects, NodeContext node, ReconcileOptions options)
     {
         var warnings = new List<string>();
+        var networks = Networks(node, options, warnings);
         var slicesByService = GroupSlices(objects.EndpointSlices);
-        var ports = new List<ServicePort>();
+        var programmed = new List<ServiceProgram>();
         foreach (var service in objects.Services)
         {
             var slices = slicesByService.GetValueOrDefault((service.Namespace() ?? "default", service.Name()), []);
-            ports.AddRange(ServicePorts(service, slices, node, warnings));
+            programmed.Add(Program(service, slices, node, networks, options));
         }
-        return Assemble(ports, warnings, options);
+        return Assemble(programmed, networks, warnings);
     }
+
+    /// <summary>Each family's node network: decided once per sync, before any service.</summary>
+    internal static Dictionary<IpFamily, NodeNetwork> Networks(NodeContext node, ReconcileOptions options, List<string> warnings) =>
+        Families.ToDictionary(f => f, f => NodeNetworkResolver.Resolve(f, node, options, warnings));
 
     /// <summary>EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order.</summary>
     internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices)
@@ -55,132 +62,70 @@ public static class Reconciler
     }
 
     /// <summary>
-    /// The per-family states from every service's ports, in canonical order. A port name that appears twice in one
-    /// family (only a malformed Service can do that) keeps its first occurrence, with a warning.
+    /// The per-family states from every service's ports, in canonical order, and the health checks. A port name that
+    /// appears twice in one family (only a malformed Service can do that) keeps its first occurrence, with a warning.
     /// </summary>
-    internal static ReconcileResult Assemble(List<ServicePort> ports, List<string> warnings, ReconcileOptions options)
+    internal static ReconcileResult Assemble(IEnumerable<ServiceProgram> programmed, IReadOnlyDictionary<IpFamily, NodeNetwork> networks, List<string> warnings)
     {
         var seen = new HashSet<(ServicePortName, IpFamily)>();
-        var unique = new List<ServicePort>(ports.Count);
-        foreach (var port in ports)
+        var unique = new List<ServicePort>();
+        var healthChecks = ImmutableArray.CreateBuilder<ServiceHealthCheck>();
+        foreach (var service in programmed)
         {
-            if (seen.Add((port.Name, port.ClusterIP.Family())))
+            warnings.AddRange(service.Warnings);
+            if (service.HealthCheck is { } check)
             {
-                unique.Add(port);
+                healthChecks.Add(check);
             }
-            else
+            foreach (var port in service.Ports)
             {
-                warnings.Add($"Service {port.Name.Namespace}/{port.Name.Name}: port \"{port.Name.PortName}\"/{port.Protocol.ToKubernetes()} appears twice; the second is skipped");
+                if (seen.Add((port.Name, port.ClusterIP.Family())))
+                {
+                    unique.Add(port);
+                }
+                else
+                {
+                    warnings.Add($"Service {port.Name.Namespace}/{port.Name.Name}: port \"{port.Name.PortName}\"/{port.Protocol.ToKubernetes()} appears twice; the second is skipped");
+                }
             }
         }
-        return new ReconcileResult(State(IpFamily.IPv4, unique, options), State(IpFamily.IPv6, unique, options), [.. warnings]);
+        return new ReconcileResult(State(IpFamily.IPv4, unique, networks), State(IpFamily.IPv6, unique, networks), [.. warnings])
+        {
+            HealthChecks = [.. healthChecks.OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)],
+        };
     }
 
-    private static ProxyState State(IpFamily family, List<ServicePort> ports, ReconcileOptions options)
+    private static ProxyState State(IpFamily family, List<ServicePort> ports, IReadOnlyDictionary<IpFamily, NodeNetwork> networks) =>
+        ProxyState.Create(family, networks[family], ports.Where(p => p.ClusterIP.Family() == family));
+
+    /// <summary>Everything one Service contributes: its ports in every family, its health check, and its warnings.</summary>
+    internal static ServiceProgram Program(
+        V1Service service, IReadOnlyList<V1EndpointSlice> slices, NodeContext node, IReadOnlyDictionary<IpFamily, NodeNetwork> networks, ReconcileOptions options)
     {
-        IPNetwork? cidr = options.ClusterCidrs.Where(c => c.Family() == family).Select(c => (IPNetwork?)c).FirstOrDefault();
-        return ProxyState.Create(family, new MasqueradePolicy(options.MasqueradeAll, cidr), ports.Where(p => p.ClusterIP.Family() == family));
+        var warnings = new List<string>();
+        if (ServiceSpecReader.Read(service, warnings) is not { } spec)
+        {
+            return new ServiceProgram([], null, [.. warnings]);
+        }
+        var ports = ImmutableArray.CreateBuilder<ServicePort>();
+        var localReady = new Dictionary<IpFamily, HashSet<IPAddress>>();
+        foreach (var clusterIP in spec.ClusterIPs)
+        {
+            var family = clusterIP.Family();
+            foreach (var portSpec in spec.Ports)
+            {
+                var candidates = EndpointResolver.Resolve(slices, portSpec.Name, portSpec.Protocol, family, node.NodeName, warnings);
+                ports.Add(ServicePortBuilder.Build(spec, portSpec, clusterIP, candidates, networks[family], node, options));
+                var local = localReady.TryGetValue(family, out var set) ? set : localReady[family] = [];
+                local.UnionWith(candidates.Where(c => c.IsLocal && c.Ready && !c.Terminating).Select(c => c.Address));
+            }
+        }
+        var healthCheck = spec.HealthCheckNodePort == 0 ? null : new ServiceHealthCheck(
+            spec.Namespace, spec.Name, spec.HealthCheckNodePort, localReady.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Count));
+        // One warning per object and sync: the daemon logs each once while it lasts.
+        return new ServiceProgram(ports.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal)]);
     }
 
-    internal static IEnumerable<ServicePort> ServicePorts(
-        V1Service service, IReadOnlyList<V1EndpointSlice> slices, NodeContext node, List<string> warnings)
-    {
-        if (IsIgnored(service))
-        {
-            return [];
-        }
-        var problems = new List<string>();
-        var clusterIPs = ClusterIPs(service, problems);
-        var specs = PortSpecs(service, problems);
-        if (problems.Count > 0)
-        {
-            warnings.Add($"Service {Describe(service)}: {string.Join("; ", problems)}; service skipped");
-            return [];
-        }
-
-        var result = new List<ServicePort>();
-        foreach (var clusterIP in clusterIPs)
-        {
-            foreach (var spec in specs)
-            {
-                var name = new ServicePortName(service.Namespace() ?? "default", service.Name(), spec.Name, spec.Protocol);
-                var endpoints = EndpointResolver.Resolve(slices, spec.Name, spec.Protocol, clusterIP.Family(), node, warnings);
-                result.Add(new ServicePort(name, clusterIP, spec.Port, spec.NodePort, endpoints));
-            }
-        }
-        return result;
-    }
-
-    /// <summary>
-    /// Services that no proxy programs (ExternalName, headless, no IP assigned yet), and the ones upstream's
-    /// informer filters out by label (another proxy's, or headless by label).
-    /// </summary>
-    private static bool IsIgnored(V1Service service)
-    {
-        var labels = service.Labels();
-        if (labels is not null && (labels.ContainsKey(KubernetesNames.ServiceProxyNameLabel) || labels.ContainsKey(KubernetesNames.HeadlessLabel)))
-        {
-            return true;
-        }
-        var clusterIP = service.Spec?.ClusterIPs?.FirstOrDefault() ?? service.Spec?.ClusterIP;
-        return service.Spec?.Type == KubernetesNames.TypeExternalName
-            || string.IsNullOrEmpty(clusterIP)
-            || clusterIP == KubernetesNames.ClusterIPNone;
-    }
-
-    private static ImmutableArray<IPAddress> ClusterIPs(V1Service service, List<string> problems)
-    {
-        var texts = service.Spec.ClusterIPs is { Count: > 0 } list ? list : [service.Spec.ClusterIP];
-        var result = ImmutableArray.CreateBuilder<IPAddress>();
-        foreach (var text in texts)
-        {
-            if (IPAddress.TryParse(text, out var address) && text.Contains(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? '.' : ':', StringComparison.Ordinal))
-            {
-                result.Add(address);
-            }
-            else
-            {
-                problems.Add($"spec.clusterIPs \"{text}\" is not an IP address");
-            }
-        }
-        if (result.Count == 2 && result[0].Family() == result[1].Family())
-        {
-            problems.Add("spec.clusterIPs has two addresses of the same family");
-        }
-        return result.ToImmutable();
-    }
-
-    private static List<PortSpec> PortSpecs(V1Service service, List<string> problems)
-    {
-        var hasNodePorts = service.Spec.Type is KubernetesNames.TypeNodePort or KubernetesNames.TypeLoadBalancer;
-        var result = new List<PortSpec>();
-        var ports = service.Spec.Ports ?? [];
-        for (var i = 0; i < ports.Count; i++)
-        {
-            var port = ports[i];
-            var where = $"spec.ports[{i}]";
-            if (port.Port is < 1 or > 65535)
-            {
-                problems.Add($"{where}.port {port.Port} is out of range 1-65535");
-            }
-            if (port.NodePort is < 0 or > 65535)
-            {
-                problems.Add($"{where}.nodePort {port.NodePort} is out of range 1-65535");
-            }
-            if (!L4ProtocolNames.TryParseKubernetes(port.Protocol, out var protocol))
-            {
-                problems.Add($"{where}.protocol \"{port.Protocol}\" is not TCP, UDP or SCTP");
-            }
-            result.Add(new PortSpec(port.Name ?? "", protocol, port.Port, hasNodePorts ? port.NodePort ?? 0 : 0));
-        }
-        if (ports.Count == 0)
-        {
-            problems.Add("spec.ports is empty");
-        }
-        return result;
-    }
-
-    private static string Describe(V1Service service) => $"{service.Namespace() ?? "default"}/{service.Name()}";
-
-    private sealed record PortSpec(string Name, L4Protocol Protocol, int Port, int NodePort);
+    /// <summary>One Service's share of the model: cached as a unit by <see cref="IncrementalReconciler"/>.</summary>
+    internal sealed record ServiceProgram(ImmutableArray<ServicePort> Ports, ServiceHealthCheck? HealthCheck, ImmutableArray<string> Warnings);
 }

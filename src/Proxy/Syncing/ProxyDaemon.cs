@@ -4,6 +4,7 @@ using Prometheus;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Model;
+using Proxy.HealthChecks;
 using Proxy.Kubernetes;
 using Proxy.Observability;
 using Proxy.Reconciling;
@@ -38,13 +39,14 @@ public sealed partial class ProxyDaemon(
     IClusterSource source,
     ChangeTracker tracker,
     IProxyBackend backend,
-    string nodeName,
+    NodeSettings node,
     ReconcileOptions options,
     ProxyMetrics metrics,
     ProxierHealth health,
     TimeProvider time,
     ILogger<ProxyDaemon> logger,
-    IReadOnlyList<IProxyBackend>? leftovers = null)
+    IReadOnlyList<IProxyBackend>? leftovers = null,
+    IServiceHealthServers? healthChecks = null)
 {
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
@@ -120,10 +122,10 @@ public sealed partial class ProxyDaemon(
             return null;
         }
 
-        var node = NodeFor(snapshot.Objects);
-        var result = reconciler.Reconcile(snapshot.Objects, node.Context, options);
+        var self = NodeFor(snapshot.Objects);
+        var result = reconciler.Reconcile(snapshot.Objects, self.Context, options);
         reportedWarnings = ReportNew(result.Warnings, reportedWarnings, p => LogObjectSkipped(logger, p));
-        health.SetNodeEligible(node.Eligible);
+        health.SetNodeEligible(self.Eligible);
         try
         {
             var applied = await backend.SyncAsync(result.States, full, cancellationToken).ConfigureAwait(false);
@@ -136,6 +138,7 @@ public sealed partial class ProxyDaemon(
             IReadOnlyList<IpFamily> programmed = [.. applied.Families.Select(f => f.Family)];
             RecordProgrammed(programmed);
             health.Updated();
+            healthChecks?.Update(result.HealthChecks, result.States.ToDictionary(s => s.Family, s => s.Node.NodePorts));
             LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
             return programmed;
         }
@@ -248,12 +251,12 @@ public sealed partial class ProxyDaemon(
         (servicesCounted, endpointsCounted) = (services, endpoints);
     }
 
-    /// <summary>This node's labels, and whether load balancers should still send it traffic (upstream's nodeEligible).</summary>
+    /// <summary>What the reconciler needs of this node, and whether load balancers should still send it traffic (upstream's nodeEligible).</summary>
     private (NodeContext Context, bool Eligible) NodeFor(ClusterObjects objects)
     {
-        var node = objects.Nodes.FirstOrDefault(n => n.Metadata?.Name == nodeName);
-        var context = node?.Metadata?.Labels is { } labels ? new NodeContext(nodeName, labels.ToImmutableDictionary()) : NodeContext.Named(nodeName);
-        var leaving = node?.Metadata?.DeletionTimestamp is not null || node?.Spec?.Taints?.Any(t => t.Key == ToBeDeletedTaint) == true;
+        var found = objects.Nodes.FirstOrDefault(n => n.Metadata?.Name == node.NodeName);
+        var context = NodeObject.Context(node, found);
+        var leaving = found?.Metadata?.DeletionTimestamp is not null || found?.Spec?.Taints?.Any(t => t.Key == ToBeDeletedTaint) == true;
         return (context, !leaving);
     }
 

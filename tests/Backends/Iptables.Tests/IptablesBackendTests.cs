@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Proxy.Backends.Testing;
 using Proxy.Core.Backends;
 using Proxy.Core.Model;
 
@@ -8,19 +9,25 @@ namespace Proxy.Backends.Iptables.Tests;
 public class IptablesBackendTests
 {
     private readonly FakeIptables kernel = new();
+    private readonly FakeSysctl sysctl = new(ipvs: false);
     private readonly IptablesBackend backend;
 
-    public IptablesBackendTests() => backend = new IptablesBackend(kernel, new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
+    public IptablesBackendTests() => backend = new IptablesBackend(kernel, sysctl, new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
+
+    private static readonly LocalTrafficDetector Detector = LocalTrafficDetector.FromCidr(DetectLocalMode.ClusterCIDR, IPNetwork.Parse("10.244.0.0/16"));
 
     private static ServicePort Service(int i, params int[] endpointHosts) => new(
         new ServicePortName("ns", $"svc{i:D3}", "http", L4Protocol.Tcp),
         IPAddress.Parse($"10.96.{i / 250}.{(i % 250) + 1}"),
-        80,
-        i % 10 == 0 ? 30000 + i : 0,
-        endpointHosts.Select(h => new Endpoint(IPAddress.Parse($"10.244.{i / 250}.{h}"), 8080, false)).Order().ToEquatableArray());
+        80)
+    {
+        NodePort = i % 10 == 0 ? 30000 + i : 0,
+        ClusterEndpoints = endpointHosts.Select(h => new Endpoint(IPAddress.Parse($"10.244.{i / 250}.{h}"), 8080, false)).Order().ToEquatableArray(),
+        Internal = TrafficRoute.Cluster with { Masquerade = MasqueradeRule.OffCluster },
+    };
 
-    private static IReadOnlyList<ProxyState> States(IEnumerable<ServicePort> services) =>
-        [ProxyState.Create(IpFamily.IPv4, new MasqueradePolicy(false, IPNetwork.Parse("10.244.0.0/16")), services), ProxyState.Empty(IpFamily.IPv6)];
+    private static IReadOnlyList<ProxyState> States(IEnumerable<ServicePort> services, NodePortAddresses? nodePorts = null) =>
+        [ProxyState.Create(IpFamily.IPv4, new NodeNetwork(Detector, nodePorts ?? NodePortAddresses.AllLocalAddresses(loopback: false)), services), ProxyState.Empty(IpFamily.IPv6)];
 
     private static List<ServicePort> Hundred() => [.. Enumerable.Range(0, 100).Select(i => Service(i, 1, 2, 3))];
 
@@ -114,13 +121,13 @@ public class IptablesBackendTests
     public async Task AFullSyncAddsTheJumpsOnceAndRemovesStaleChainsLeftInTheKernel()
     {
         await backend.SyncAsync(States(Hundred()), full: true, Ct);
-        var other = new IptablesBackend(kernel, new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
+        var other = new IptablesBackend(kernel, sysctl, new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
 
         // A restarted proxy that no longer has most services: it must find and remove their chains.
         await other.SyncAsync(States([Service(7, 1)]), full: true, Ct);
 
         Assert.Equal(["-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"], kernel.Rules("nat", "PREROUTING"));
-        Assert.Equal(3, kernel.Rules("filter", "FORWARD").Count);
+        Assert.Equal(4, kernel.Rules("filter", "FORWARD").Count);
         Assert.Equal(2, kernel.Chains("nat").Count(c => c.StartsWith("KUBE-SVC-", StringComparison.Ordinal) || c.StartsWith("KUBE-SEP-", StringComparison.Ordinal)));
     }
 
@@ -157,8 +164,8 @@ public class IptablesBackendTests
         Assert.DoesNotContain(kernel.Commands, c => c.FileName.StartsWith("ip6tables", StringComparison.Ordinal) && c.ChangesKernel);
         Assert.Equal([IpFamily.IPv4], synced.Families.Select(f => f.Family));
 
-        var v6 = ProxyState.Create(IpFamily.IPv6, MasqueradePolicy.None,
-            [new ServicePort(new ServicePortName("ns", "v6", "", L4Protocol.Tcp), IPAddress.Parse("fd00::10"), 80, 0, EquatableArray<Endpoint>.Empty)]);
+        var v6 = ProxyState.Create(IpFamily.IPv6, NodeNetwork.Default,
+            [new ServicePort(new ServicePortName("ns", "v6", "", L4Protocol.Tcp), IPAddress.Parse("fd00::10"), 80)]);
         var error = await Assert.ThrowsAsync<ProxySyncException>(() => backend.SyncAsync([States(Hundred())[0], v6], full: true, Ct));
         Assert.Contains("IPv6 has 1 service ports but ip6tables-save: not found", error.Message);
         Assert.Equal(IpFamily.IPv6, error.Family);

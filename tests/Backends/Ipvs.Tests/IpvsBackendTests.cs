@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Proxy.Backends.Testing;
 using Proxy.Core.Backends;
 using Proxy.Core.Model;
 
@@ -21,15 +22,15 @@ public class IpvsBackendTests
         backend = new IpvsBackend(commands, () => kernel, links, sysctl, new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
     }
 
-    private static ServicePort Port(string name, string ip, int nodePort, params string[] endpoints) => new(
+    private static ServicePort Port(string name, string ip, int nodePort, params string[] endpoints) => TestModel.Port(
         new ServicePortName("default", name, "", L4Protocol.Tcp),
         IPAddress.Parse(ip),
         80,
         nodePort,
-        endpoints.Select(e => new Endpoint(IPAddress.Parse(e), 8080, IsLocal: true)).Order().ToEquatableArray());
+        endpoints.Select(e => new Endpoint(IPAddress.Parse(e), 8080, IsLocal: true)));
 
     private Task<SyncResult> Sync(params ServicePort[] ports) =>
-        backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, new MasqueradePolicy(false, IPNetwork.Parse("10.244.0.0/16")), ports)], full: false, CancellationToken.None);
+        backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), ports)], full: false, CancellationToken.None);
 
     private SortedSet<string> Set(string name) => commands.Sets[name].Entries;
 
@@ -69,7 +70,7 @@ public class IpvsBackendTests
         kernel.Log.Clear();
         commands.Commands.Clear();
         var dumps = kernel.Dumps;
-        ports[41] = ports[41] with { Endpoints = EquatableArray.Create(new Endpoint(IPAddress.Parse("10.244.2.42"), 8080, true), new Endpoint(IPAddress.Parse("10.244.4.42"), 8080, true)) };
+        ports[41] = ports[41] with { ClusterEndpoints = EquatableArray.Create(new Endpoint(IPAddress.Parse("10.244.2.42"), 8080, true), new Endpoint(IPAddress.Parse("10.244.4.42"), 8080, true)) };
 
         var result = await Sync(ports);
 
@@ -92,7 +93,7 @@ public class IpvsBackendTests
         commands.Commands.Clear();
         var dumps = kernel.Dumps;
 
-        var result = await backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, new MasqueradePolicy(false, IPNetwork.Parse("10.244.0.0/16")), [web])], full: true, CancellationToken.None);
+        var result = await backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), [web])], full: true, CancellationToken.None);
 
         Assert.True(result.Full);
         Assert.True(kernel.Dumps > dumps);
@@ -144,7 +145,7 @@ public class IpvsBackendTests
         kernel.AddService(foreign);
         var restarted = new IpvsBackend(commands, () => kernel, links, sysctl, new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
 
-        await restarted.SyncAsync([ProxyState.Create(IpFamily.IPv4, MasqueradePolicy.None, [Port("web", "10.96.0.10", 0, "10.244.1.2")])], full: false, CancellationToken.None);
+        await restarted.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node(null), [Port("web", "10.96.0.10", 0, "10.244.1.2")])], full: false, CancellationToken.None);
 
         Assert.DoesNotContain("192.0.2.1:30080", kernel.Dump());
         Assert.Contains("TCP  192.0.2.1:443 lc", kernel.Dump());
@@ -174,7 +175,7 @@ public class IpvsBackendTests
         var noIpvs = new IpvsBackend(commands, () => throw new Proxy.Backends.Ipvs.Netlink.NetlinkException(2, 1), links, new FakeSysctl(ipvs: false), new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
 
         var error = await Assert.ThrowsAsync<ProxySyncException>(() =>
-            noIpvs.SyncAsync([ProxyState.Create(IpFamily.IPv4, MasqueradePolicy.None, [Port("web", "10.96.0.10", 0, "10.244.1.2")])], full: false, CancellationToken.None));
+            noIpvs.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node(null), [Port("web", "10.96.0.10", 0, "10.244.1.2")])], full: false, CancellationToken.None));
 
         Assert.Contains("this kernel has no IPVS", error.Message);
         Assert.Contains("modprobe ip_vs", error.Message);

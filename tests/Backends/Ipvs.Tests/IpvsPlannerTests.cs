@@ -1,4 +1,5 @@
 using System.Net;
+using Proxy.Backends.Testing;
 using Proxy.Core.Model;
 
 namespace Proxy.Backends.Ipvs.Tests;
@@ -9,19 +10,19 @@ public class IpvsPlannerTests
     private static readonly IPAddress Node = IPAddress.Parse("192.0.2.1");
     private readonly FakeIpvsClient kernel = new();
 
-    private static ServicePort Port(string name, string ip, int port, int nodePort, L4Protocol protocol, params string[] endpoints) => new(
+    private static ServicePort Port(string name, string ip, int port, int nodePort, L4Protocol protocol, params string[] endpoints) => TestModel.Port(
         new ServicePortName("default", name, "", protocol),
         IPAddress.Parse(ip),
         port,
         nodePort,
-        endpoints.Select(e => new Endpoint(IPAddress.Parse(e), 8080, false)).Order().ToEquatableArray());
+        endpoints.Select(e => new Endpoint(IPAddress.Parse(e), 8080, false)));
 
     /// <summary>Owned addresses: service IPs (as if bound to kube-ipvs0) and the node address node ports use.</summary>
     private static bool Owned(IpvsVirtualServer service) => service.Address.ToString().StartsWith("10.96.", StringComparison.Ordinal) || service.Address.Equals(Node);
 
     private List<string> Sync(string scheduler, params ServicePort[] ports)
     {
-        var desired = IpvsDesiredService.From(ProxyState.Create(IpFamily.IPv4, MasqueradePolicy.None, ports), scheduler, [Node]);
+        var desired = IpvsDesiredService.From(ProxyState.Create(IpFamily.IPv4, TestModel.Node(null), ports), scheduler, [Node]);
         var current = kernel.GetServices().ToDictionary(s => s, kernel.GetDestinations);
         var operations = IpvsPlanner.Plan(desired, current, Owned);
         foreach (var operation in operations)
@@ -66,7 +67,7 @@ public class IpvsPlannerTests
         Sync("rr", web);
         var service = kernel.GetServices().Single();
         kernel.SetConnections(service, IPAddress.Parse("10.244.1.3"), active: 2, inactive: 1);
-        var down = web with { Endpoints = EquatableArray.Create(web.Endpoints[0]) };
+        var down = web with { ClusterEndpoints = EquatableArray.Create(web.ClusterEndpoints[0]) };
 
         Assert.Equal(["update-destination tcp 10.96.0.10:80 -> 10.244.1.3:8080 weight 0"], Sync("rr", down));
         Assert.Contains("  -> 10.244.1.3:8080              Masq    0      2          1\n", kernel.Dump());

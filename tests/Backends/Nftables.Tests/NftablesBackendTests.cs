@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Proxy.Backends.Testing;
 using Proxy.Core.Backends;
 using Proxy.Core.Model;
 
@@ -14,15 +15,15 @@ public class NftablesBackendTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static ServicePort Service(int i, params int[] hosts) => new(
+    private static ServicePort Service(int i, params int[] hosts) => TestModel.Port(
         new ServicePortName("ns", $"svc{i:D3}", "http", L4Protocol.Tcp),
         IPAddress.Parse($"10.96.0.{i + 1}"),
         80,
         i % 10 == 0 ? 30000 + i : 0,
-        hosts.Select(h => new Endpoint(IPAddress.Parse($"10.244.{i}.{h}"), 8080, false)).Order().ToEquatableArray());
+        hosts.Select(h => new Endpoint(IPAddress.Parse($"10.244.{i}.{h}"), 8080, false)));
 
     private static IReadOnlyList<ProxyState> States(IEnumerable<ServicePort> services) =>
-        [ProxyState.Create(IpFamily.IPv4, new MasqueradePolicy(false, IPNetwork.Parse("10.244.0.0/16")), services), ProxyState.Empty(IpFamily.IPv6)];
+        [ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), services), ProxyState.Empty(IpFamily.IPv6)];
 
     private static List<ServicePort> Hundred() => [.. Enumerable.Range(0, 100).Select(i => Service(i, 1, 2, 3))];
 
@@ -110,7 +111,7 @@ public class NftablesBackendTests
     {
         await backend.SyncAsync(States(Hundred()), full: true, Ct);
 
-        var masqueradeAll = ProxyState.Create(IpFamily.IPv4, new MasqueradePolicy(true, null), Hundred());
+        var masqueradeAll = ProxyState.Create(IpFamily.IPv4, TestModel.Node(null), Hundred().Select(p => p with { Internal = p.Internal with { Masquerade = MasqueradeRule.All } }));
         var result = await backend.SyncAsync([masqueradeAll, ProxyState.Empty(IpFamily.IPv6)], full: false, Ct);
 
         Assert.True(result.Full);

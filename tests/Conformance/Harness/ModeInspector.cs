@@ -33,14 +33,32 @@ public sealed class ModeInspector(Topology topology, string mode)
     /// </summary>
     public string ServiceMarker(string name, string clusterIP, int port) => mode == "ipvs" ? $"{clusterIP}:{port}" : name;
 
+    /// <summary>
+    /// iptables-save without kubelet's KUBE-FIREWALL chain and its jumps, when the chain holds only the localhost
+    /// node-port anti-martian rule: iptables mode writes that rule there, but the chain is kubelet's, so like upstream
+    /// (iptablesKubeletJumpChains) neither --cleanup nor a mode switch removes it.
+    /// </summary>
+    public static string WithoutKubeletFirewall(string save)
+    {
+        var lines = save.Split('\n');
+        var own = lines.Where(l => l.StartsWith("-A KUBE-FIREWALL ", StringComparison.Ordinal)).ToList();
+        if (own.Any(l => !l.Contains("block incoming localnet connections", StringComparison.Ordinal)))
+        {
+            return save;
+        }
+        return string.Join('\n', lines.Where(l => !l.StartsWith(":KUBE-FIREWALL ", StringComparison.Ordinal)
+            && !l.StartsWith("-A KUBE-FIREWALL ", StringComparison.Ordinal) && !l.EndsWith(" -j KUBE-FIREWALL", StringComparison.Ordinal)));
+    }
+
     /// <summary>True when nothing this proxy owns is left in the kernel, whatever the mode.</summary>
     public async Task<bool> NothingOursLeftAsync()
     {
-        var dump = await topology.SaveAsync() + await topology.InNodeAsync("nft", "list", "ruleset")
-            + await topology.InNodeAsync("ipset", "save") + await topology.InNodeAsync("ip", "-o", "link");
+        // iptables-nft's tables show in `nft list ruleset` too: iptables-save covers those, the ruleset our own tables.
+        var dump = WithoutKubeletFirewall(await topology.SaveAsync()) + await topology.InNodeAsync("ip6tables-save") + await topology.InNodeAsync("ipset", "save") + await topology.InNodeAsync("ip", "-o", "link");
+        var ruleset = await topology.InNodeAsync("nft", "list", "ruleset");
         var ipvs = mode == "ipvs" ? await topology.InNodeAsync("ipvsadm", "-Ln") : "";
-        return !dump.Contains("KUBE-", StringComparison.Ordinal) && !dump.Contains("table ip kube-proxy", StringComparison.Ordinal)
-            && !dump.Contains("table ip6 kube-proxy", StringComparison.Ordinal) && !dump.Contains("kube-ipvs0", StringComparison.Ordinal)
+        return !dump.Contains("KUBE-", StringComparison.Ordinal) && !ruleset.Contains("table ip kube-proxy", StringComparison.Ordinal)
+            && !ruleset.Contains("table ip6 kube-proxy", StringComparison.Ordinal) && !dump.Contains("kube-ipvs0", StringComparison.Ordinal)
             && !ipvs.Contains("10.96.", StringComparison.Ordinal) && !ipvs.Contains($"{Topology.NodeIP}:3", StringComparison.Ordinal);
     }
 

@@ -39,7 +39,7 @@ public class IncrementalReconcilerTests
 
         Assert.Same(first.IPv4.Services[0], second.IPv4.Services[0]);
         Assert.NotSame(first.IPv4.Services[1], second.IPv4.Services[1]);
-        Assert.Equal("10.244.1.3:8080", second.IPv4.Services[1].Endpoints[0].ToString());
+        Assert.Equal("10.244.1.3:8080", second.IPv4.Services[1].ClusterEndpoints[0].ToString());
         Assert.Equal(Reconciler.Reconcile(changed, Node, ReconcileOptions.Default).IPv4, second.IPv4);
         Assert.Single(second.Warnings);
     }

@@ -15,7 +15,7 @@ public class ReconcilerTests
     /// <summary>Each service port as "ns/name:port proto clusterIP:port np=N -> ep1,ep2".</summary>
     private static string[] Describe(ProxyState state) =>
         [.. state.Services.Select(s =>
-            $"{s.Name} {s.Protocol.ToKubernetes()} {new IPEndPoint(s.ClusterIP, s.Port)} np={s.NodePort} -> {string.Join(",", s.Endpoints.Select(e => e + (e.IsLocal ? "(local)" : "")))}")];
+            $"{s.Name} {s.Protocol.ToKubernetes()} {new IPEndPoint(s.ClusterIP, s.Port)} np={s.NodePort} -> {string.Join(",", s.ClusterEndpoints.Select(e => e + (e.IsLocal ? "(local)" : "")))}")];
 
     [Fact]
     public void ClusterIPServiceGetsItsReadyEndpointsInOrder()
@@ -195,14 +195,18 @@ public class ReconcilerTests
     }
 
     [Fact]
-    public void MasqueradePolicyTakesTheClusterCidrOfEachFamily()
+    public void TheLocalTrafficDetectorTakesTheClusterCidrOfEachFamily_AndMasqueradeFollowsIt()
     {
-        var options = new ReconcileOptions(false, [IPNetwork.Parse("10.244.0.0/16"), IPNetwork.Parse("fd00:244::/48")]);
+        var options = new ReconcileOptions(false, EquatableArray.Create(IPNetwork.Parse("10.244.0.0/16"), IPNetwork.Parse("fd00:244::/48")));
         var result = Run(Service("web", "10.96.0.10", "[{port: 80}]"), options);
 
-        Assert.Equal(new MasqueradePolicy(false, IPNetwork.Parse("10.244.0.0/16")), result.IPv4.Masquerade);
-        Assert.Equal(new MasqueradePolicy(false, IPNetwork.Parse("fd00:244::/48")), result.IPv6.Masquerade);
-        Assert.Equal(new MasqueradePolicy(true, null), Run("", new ReconcileOptions(true, [])).IPv4.Masquerade);
+        Assert.Equal(LocalTrafficDetector.FromCidr(DetectLocalMode.ClusterCIDR, IPNetwork.Parse("10.244.0.0/16")), result.IPv4.Node.LocalDetector);
+        Assert.Equal(LocalTrafficDetector.FromCidr(DetectLocalMode.ClusterCIDR, IPNetwork.Parse("fd00:244::/48")), result.IPv6.Node.LocalDetector);
+        Assert.Equal(MasqueradeRule.OffCluster, Assert.Single(result.IPv4.Services).Internal.Masquerade);
+        var all = Run(Service("web", "10.96.0.10", "[{port: 80}]"), new ReconcileOptions(true, EquatableArray<IPNetwork>.Empty));
+        Assert.Null(all.IPv4.Node.LocalDetector);
+        Assert.Equal(MasqueradeRule.All, Assert.Single(all.IPv4.Services).Internal.Masquerade);
+        Assert.Equal(MasqueradeRule.None, Assert.Single(Run(Service("web", "10.96.0.10", "[{port: 80}]")).IPv4.Services).Internal.Masquerade);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class ProxyDaemonTests : IDisposable
     private readonly ChangeTracker tracker;
 
     private ProxyDaemon Daemon(IReadOnlyList<IProxyBackend>? leftovers = null) =>
-        new(new ManifestDirectory(dir, tracker), tracker, backend.Object, "node-1", ReconcileOptions.Default, metrics, health, clock, NullLogger<ProxyDaemon>.Instance, leftovers);
+        new(new ManifestDirectory(dir, tracker), tracker, backend.Object, NodeSettings.Named("node-1"), ReconcileOptions.Default, metrics, health, clock, NullLogger<ProxyDaemon>.Instance, leftovers);
 
     private void Write(string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
 

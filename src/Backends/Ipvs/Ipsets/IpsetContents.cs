@@ -32,7 +32,7 @@ public sealed class IpsetContents
             var protocol = port.Protocol.ToLower();
             Set(IpsetNames.ClusterIP).Add($"{port.ClusterIP},{protocol}:{port.Port}");
             // As upstream, only local endpoints: a pod can only reach itself through the service on its own node.
-            foreach (var endpoint in port.Endpoints.Where(e => e.IsLocal))
+            foreach (var endpoint in port.ReachableEndpoints.Where(e => e.IsLocal))
             {
                 Set(IpsetNames.LoopBack).Add($"{endpoint.Address},{protocol}:{endpoint.Port},{endpoint.Address}");
             }

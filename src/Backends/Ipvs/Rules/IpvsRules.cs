@@ -12,14 +12,14 @@ namespace Proxy.Backends.Ipvs.Rules;
 /// </summary>
 public static class IpvsRules
 {
-    public static RestoreTransaction Full(IpFamily family, MasqueradePolicy masquerade, int masqueradeBit, KernelRules kernel)
+    public static RestoreTransaction Full(ProxyState state, int masqueradeBit, KernelRules kernel)
     {
         var transaction = new RestoreTransaction();
         foreach (var (table, chain) in IpvsChains.Owned)
         {
             transaction.Declare(table, chain);
         }
-        foreach (var (table, chain, rule) in Rules(family, masquerade, masqueradeBit))
+        foreach (var (table, chain, rule) in Rules(state, masqueradeBit))
         {
             transaction.Append(table, chain, rule);
         }
@@ -37,8 +37,11 @@ public static class IpvsRules
     public static RestoreTransaction Cleanup(KernelRules kernel) => RestorePlanner.Cleanup(kernel, IpvsChains.IsOwned);
 
     /// <summary>Every rule, in upstream's order within each chain.</summary>
-    public static IEnumerable<(string Table, string Chain, string Rule)> Rules(IpFamily family, MasqueradePolicy masquerade, int masqueradeBit)
+    public static IEnumerable<(string Table, string Chain, string Rule)> Rules(ProxyState state, int masqueradeBit)
     {
+        var family = state.Family;
+        // One rule on the KUBE-CLUSTER-IP set serves every port; the reconciler gives every port the same internal masquerade.
+        var masquerade = state.Services.Select(p => p.Internal.Masquerade).FirstOrDefault();
         var mark = "0x" + (1 << masqueradeBit).ToString("x", CultureInfo.InvariantCulture);
         string Set(string name) => IpsetNames.Of(name, family);
         const string nat = BaseChains.Nat, filter = BaseChains.Filter;
@@ -55,14 +58,14 @@ public static class IpvsRules
             $"-p sctp -m comment --comment \"Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'\" -m set --match-set {Set(IpsetNames.NodePortSctp)} dst,dst -j {IpvsChains.MarkMasq}");
 
         var clusterIP = $"-m comment --comment \"Kubernetes service cluster ip + port for masquerade purpose\" -m set --match-set {Set(IpsetNames.ClusterIP)}";
-        if (masquerade.All)
+        if (masquerade == MasqueradeRule.All)
         {
             yield return (nat, IpvsChains.Services, $"{clusterIP} dst,dst -j {IpvsChains.MarkMasq}");
         }
-        else if (masquerade.ClusterCidr is { } cidr)
+        else if (masquerade == MasqueradeRule.OffCluster && state.Node.LocalDetector is { } detector)
         {
             // Off-cluster traffic to a service address is masqueraded: it may be answered by an endpoint on another node.
-            yield return (nat, IpvsChains.Services, $"{clusterIP} dst,dst ! -s {cidr} -j {IpvsChains.MarkMasq}");
+            yield return (nat, IpvsChains.Services, $"{clusterIP} dst,dst {RuleText.LocalMatch(detector, negate: true)} -j {IpvsChains.MarkMasq}");
         }
         else
         {

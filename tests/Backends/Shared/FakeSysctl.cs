@@ -1,4 +1,6 @@
-namespace Proxy.Backends.Ipvs.Tests;
+using Proxy.Core.Host;
+
+namespace Proxy.Backends.Testing;
 
 /// <summary>Kernel parameters as a dictionary; a kernel without ip_vs has no net/ipv4/vs/ ones.</summary>
 internal sealed class FakeSysctl(bool ipvs = true) : ISysctl

@@ -1,4 +1,6 @@
-namespace Proxy.Backends.Ipvs.DryRun;
+using Proxy.Core.Host;
+
+namespace Proxy.Exec;
 
 /// <summary>--dry-run for kernel parameters: reads are real, writes are printed as <c>sysctl -w</c> commands.</summary>
 public sealed class DryRunSysctl(ISysctl inner, TextWriter output) : ISysctl

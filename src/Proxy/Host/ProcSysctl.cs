@@ -1,4 +1,6 @@
-namespace Proxy.Backends.Ipvs;
+using Proxy.Core.Host;
+
+namespace Proxy.Host;
 
 /// <summary><see cref="ISysctl"/> through /proc/sys, which shows the parameters of the reading process's network namespace.</summary>
 public sealed class ProcSysctl : ISysctl

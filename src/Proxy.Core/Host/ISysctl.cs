@@ -1,4 +1,4 @@
-namespace Proxy.Backends.Ipvs;
+namespace Proxy.Core.Host;
 
 /// <summary>Kernel parameters of the current network namespace, by /proc/sys path (e.g. <c>net/ipv4/vs/conntrack</c>).</summary>
 public interface ISysctl

@@ -1,0 +1,19 @@
+namespace Proxy.Backends.Iptables;
+
+/// <summary>The rules of the shared chains, filled by every service port in turn, plus each port's own chains.</summary>
+internal sealed class RenderedRules
+{
+    public List<string> FilterServices { get; } = [];
+
+    public List<string> FilterExternalServices { get; } = [];
+
+    public List<string> FilterNodePorts { get; } = [];
+
+    public List<string> FilterProxyFirewall { get; } = [];
+
+    public List<string> NatServices { get; } = [];
+
+    public List<string> NatNodePorts { get; } = [];
+
+    public List<ChainRules> PerService { get; } = [];
+}
