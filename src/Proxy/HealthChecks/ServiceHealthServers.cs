@@ -133,7 +133,7 @@ public sealed partial class ServiceHealthServers(
             catch (SocketException e)
             {
                 server.Dispose();
-                Failed(check, $"listen tcp {new IPEndPoint(address, check.Port)}: {e.Message}");
+                Failed(check, ListenError(new IPEndPoint(address, check.Port), e));
                 return;
             }
         }
@@ -160,6 +160,14 @@ public sealed partial class ServiceHealthServers(
         LogFailed(logger, nodeName, check.Namespace, check.Name, check.Port, reason);
         events.Record(EventRegarding.Service(check.Namespace, check.Name), EventType.Warning, FailedEventReason, FailedEventAction,
             $"node {nodeName} failed to start healthcheck \"{check.Namespace}/{check.Name}\" on port {check.Port}: {reason}");
+    }
+
+    /// <summary>Go's wording of a failed listen (e.g. "listen tcp 0.0.0.0:30400: bind: address already in use"), which operators search for.</summary>
+    private static string ListenError(IPEndPoint endpoint, SocketException e)
+    {
+        var op = e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable or SocketError.AccessDenied ? "bind: " : "";
+        var message = e.Message.Length > 0 ? char.ToLowerInvariant(e.Message[0]) + e.Message[1..] : e.SocketErrorCode.ToString();
+        return $"listen tcp {endpoint}: {op}{message}";
     }
 
     private byte[] Answer(Server server, IpFamily family, bool head)

@@ -182,11 +182,11 @@ public sealed class ServiceHealthServersTests : IDisposable
             Assert.Equal(200, (await HealthCheckClient.GetAsync(V4(otherPort))).Status);
             var failure = Assert.Single(logs.Entries, e => e.EventId == 602);
             Assert.Equal(LogLevel.Error, failure.Level);
-            Assert.Contains($"listen tcp {taken}: Address already in use", failure.Message);
+            Assert.Contains($"listen tcp {taken}: bind: address already in use", failure.Message);
             var recorded = Assert.Single(events.Recorded);
             Assert.Equal(EventRegarding.Service("default", "web"), recorded.Regarding);
             Assert.Equal((EventType.Warning, "FailedToStartServiceHealthcheck", "Listen"), (recorded.Type, recorded.Reason, recorded.Action));
-            Assert.Equal($"node node-1 failed to start healthcheck \"default/web\" on port {port}: listen tcp {taken}: Address already in use", recorded.Note);
+            Assert.Equal($"node node-1 failed to start healthcheck \"default/web\" on port {port}: listen tcp {taken}: bind: address already in use", recorded.Note);
 
             // Retried at the next update: still taken, so said again only at debug level.
             servers.Update([Check("web", port, 1, 1), Check("other", otherPort, 1)], Loopbacks());
