@@ -86,9 +86,14 @@ public sealed class KubernetesEventRecorderTests : IAsyncDisposable
         recorder.Record(EventRegarding.Service("default", "web"), EventType.Warning, "FailedToStartServiceHealthcheck", "Listen", "note");
         await EventuallyAsync(() => server.EventRequests == 1, "the first attempt");
         server.FailEvents(null);
-        clock.Advance(TimeSpan.FromSeconds(1));
 
-        await EventuallyAsync(() => server.Events.Count == 1, "the retry is created");
+        // The pause is on the fake clock, but the recorder may not have started waiting yet when the test advances it:
+        // advance it until the retry happens, so the test never depends on that race.
+        await EventuallyAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            return server.Events.Count == 1;
+        }, "the retry is created");
         Assert.Equal(2, server.EventRequests);
         Assert.Empty(logs.Entries);
     }
