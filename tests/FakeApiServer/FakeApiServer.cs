@@ -46,6 +46,9 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     /// <summary>Every response waits this long first (a slow API server).</summary>
     public TimeSpan ResponseDelay { get; set; }
 
+    /// <summary>False makes the fake answer 404 for ServiceCIDRs, as an API server before Kubernetes 1.33 does.</summary>
+    public bool ServesServiceCIDRs { get; set; } = true;
+
     /// <summary>Starts listening; <paramref name="listen"/> binds and listens on a port (0 = any), e.g. inside a network namespace.</summary>
     public static FakeApiServer Start(Func<int, Socket>? listen = null)
     {
@@ -300,7 +303,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
                     var (code, body) = CreateEvent(request, events.Groups[1].Value);
                     await WriteAsync(stream, code, body, cancellationToken).ConfigureAwait(false);
                 }
-                else if (request.Method != "GET" || kind is null)
+                else if (request.Method != "GET" || kind is null || (kind == ResourceKind.ServiceCIDRs && !ServesServiceCIDRs))
                 {
                     await WriteAsync(stream, 404, Status(404, "NotFound", $"{request.Method} {request.Path} is not served by the fake"), cancellationToken).ConfigureAwait(false);
                 }

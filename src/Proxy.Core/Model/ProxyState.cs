@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 
 namespace Proxy.Core.Model;
 
@@ -8,6 +9,13 @@ namespace Proxy.Core.Model;
 /// </summary>
 public sealed record ProxyState(IpFamily Family, NodeNetwork Node, EquatableArray<ServicePort> Services)
 {
+    /// <summary>
+    /// This family's service CIDRs (networking.k8s.io/v1 ServiceCIDR objects, spec.cidrs): the ranges cluster IPs are
+    /// allocated from. Cluster-wide, not per service: a mode may refuse traffic to an address in them that no service
+    /// holds (nftables mode drops it, as upstream). Empty when the cluster has none or does not serve the API.
+    /// </summary>
+    public EquatableArray<IPNetwork> ServiceCIDRs { get; init; } = EquatableArray<IPNetwork>.Empty;
+
     public static ProxyState Empty(IpFamily family) => new(family, NodeNetwork.Default, EquatableArray<ServicePort>.Empty);
 
     /// <summary>Builds a state whose services are in canonical order (by name: unique within a family), whatever order they come in.</summary>

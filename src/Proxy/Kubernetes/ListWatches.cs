@@ -3,7 +3,7 @@ using k8s.Models;
 
 namespace Proxy.Kubernetes;
 
-/// <summary>The three resources the proxy reads, with upstream kube-proxy's selectors.</summary>
+/// <summary>The resources the proxy reads, with upstream kube-proxy's selectors.</summary>
 public static class ListWatches
 {
     /// <summary>Services and EndpointSlices that another proxy owns, or that are headless, are never fetched.</summary>
@@ -41,4 +41,18 @@ public static class ListWatches
             (version, onError, ct) => client.CoreV1.WatchListNodeAsync(
                 allowWatchBookmarks: true, fieldSelector: selector, resourceVersion: version, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct));
     }
+
+    /// <summary>
+    /// networking.k8s.io/v1 ServiceCIDRs (cluster-scoped), for nftables mode's guard rails. Optional: an API server that
+    /// does not serve them (before 1.33) is asked again every <paramref name="probeInterval"/> (default: a watch's length).
+    /// </summary>
+    public static IListWatch<V1ServiceCIDR> ServiceCIDRs(IKubernetes client, TimeProvider? time = null, TimeSpan? probeInterval = null) =>
+        new OptionalListWatch<V1ServiceCIDR>(
+            new KubernetesListWatch<V1ServiceCIDR, V1ServiceCIDRList>(
+                "servicecidrs",
+                (next, limit, ct) => client.NetworkingV1.ListServiceCIDRAsync(continueParameter: next, limit: limit, cancellationToken: ct),
+                (version, onError, ct) => client.NetworkingV1.WatchListServiceCIDRAsync(
+                    allowWatchBookmarks: true, resourceVersion: version, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct)),
+            probeInterval ?? TimeSpan.FromSeconds(WatchTimeoutSeconds),
+            time ?? TimeProvider.System);
 }

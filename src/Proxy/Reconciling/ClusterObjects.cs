@@ -7,4 +7,7 @@ namespace Proxy.Reconciling;
 public sealed record ClusterObjects(ImmutableArray<V1Service> Services, ImmutableArray<V1EndpointSlice> EndpointSlices, ImmutableArray<V1Node> Nodes)
 {
     public static ClusterObjects Empty { get; } = new([], [], []);
+
+    /// <summary>networking.k8s.io/v1 ServiceCIDRs: the ranges cluster IPs come from (none on clusters that do not serve them).</summary>
+    public ImmutableArray<V1ServiceCIDR> ServiceCIDRs { get; init; } = [];
 }

@@ -38,7 +38,7 @@ public sealed class IncrementalReconciler
             programmed.Add(entry.Program);
         }
         entries = next;
-        return Reconciler.Assemble(programmed, networks, warnings);
+        return Reconciler.Assemble(programmed, networks, objects.ServiceCIDRs, warnings);
     }
 
     private static bool SameSlices(IReadOnlyList<V1EndpointSlice> a, IReadOnlyList<V1EndpointSlice> b)

@@ -25,7 +25,7 @@ public static class Reconciler
             var slices = slicesByService.GetValueOrDefault((service.Namespace() ?? "default", service.Name()), []);
             programmed.Add(Program(service, slices, node, networks, options));
         }
-        return Assemble(programmed, networks, warnings);
+        return Assemble(programmed, networks, objects.ServiceCIDRs, warnings);
     }
 
     /// <summary>Each family's node network: decided once per sync, before any service.</summary>
@@ -65,7 +65,8 @@ public static class Reconciler
     /// The per-family states from every service's ports, in canonical order, and the health checks. A port name that
     /// appears twice in one family (only a malformed Service can do that) keeps its first occurrence, with a warning.
     /// </summary>
-    internal static ReconcileResult Assemble(IEnumerable<ServiceProgram> programmed, IReadOnlyDictionary<IpFamily, NodeNetwork> networks, List<string> warnings)
+    internal static ReconcileResult Assemble(
+        IEnumerable<ServiceProgram> programmed, IReadOnlyDictionary<IpFamily, NodeNetwork> networks, IEnumerable<V1ServiceCIDR> serviceCidrs, List<string> warnings)
     {
         var seen = new HashSet<(ServicePortName, IpFamily)>();
         var unique = new List<ServicePort>();
@@ -93,14 +94,16 @@ public static class Reconciler
             .GroupBy(p => (p.Ports[0].Name.Namespace, p.Ports[0].Name.Name))
             .ToDictionary(g => g.Key, g => g.First().Created);
         unique = DestinationConflicts.Resolve(unique, created, warnings);
-        return new ReconcileResult(State(IpFamily.IPv4, unique, networks), State(IpFamily.IPv6, unique, networks), [.. warnings])
+        var cidrs = ServiceCidrReader.Read(serviceCidrs, warnings);
+        return new ReconcileResult(State(IpFamily.IPv4, unique, networks, cidrs), State(IpFamily.IPv6, unique, networks, cidrs), [.. warnings])
         {
             HealthChecks = [.. healthChecks.OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)],
         };
     }
 
-    private static ProxyState State(IpFamily family, List<ServicePort> ports, IReadOnlyDictionary<IpFamily, NodeNetwork> networks) =>
-        ProxyState.Create(family, networks[family], ports.Where(p => p.ClusterIP.Family() == family));
+    private static ProxyState State(
+        IpFamily family, List<ServicePort> ports, IReadOnlyDictionary<IpFamily, NodeNetwork> networks, IReadOnlyDictionary<IpFamily, EquatableArray<IPNetwork>> serviceCidrs) =>
+        ProxyState.Create(family, networks[family], ports.Where(p => p.ClusterIP.Family() == family)) with { ServiceCIDRs = serviceCidrs[family] };
 
     /// <summary>Everything one Service contributes: its ports in every family, its health check, and its warnings.</summary>
     internal static ServiceProgram Program(

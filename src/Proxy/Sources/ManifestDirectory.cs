@@ -100,7 +100,10 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
         var objects = new ClusterObjects(
             [.. used.SelectMany(f => f.Services)],
             [.. used.SelectMany(f => f.EndpointSlices)],
-            [.. used.SelectMany(f => f.Nodes)]);
+            [.. used.SelectMany(f => f.Nodes)])
+        {
+            ServiceCIDRs = [.. used.SelectMany(f => f.ServiceCIDRs)],
+        };
         reportedServices = Report(reportedServices, objects.Services, (s, _) => tracker.ServiceChanged(s));
         reportedSlices = Report(reportedSlices, objects.EndpointSlices, tracker.EndpointSliceChanged);
         return new SourceSnapshot(objects, errors.ToImmutable(), complete);

@@ -12,4 +12,6 @@ public sealed record ManifestFile(
     string? Error)
 {
     public static ManifestFile Failed(string path, string error) => new(path, [], [], [], error);
+
+    public ImmutableArray<V1ServiceCIDR> ServiceCIDRs { get; init; } = [];
 }

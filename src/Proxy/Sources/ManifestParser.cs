@@ -19,6 +19,7 @@ public static class ManifestParser
         var services = ImmutableArray.CreateBuilder<V1Service>();
         var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
         var nodes = ImmutableArray.CreateBuilder<V1Node>();
+        var serviceCidrs = ImmutableArray.CreateBuilder<V1ServiceCIDR>();
         // One document at a time: a node tree of a whole 10k-service file would dominate the daemon's memory.
         foreach (var (text, offset) in Documents(content))
         {
@@ -41,13 +42,13 @@ public static class ManifestParser
             }
             foreach (var document in stream.Documents)
             {
-                if (Collect(path, document.RootNode, offset, services, slices, nodes) is { } error)
+                if (Collect(path, document.RootNode, offset, services, slices, nodes, serviceCidrs) is { } error)
                 {
                     return ManifestFile.Failed(path, error);
                 }
             }
         }
-        return new ManifestFile(path, services.ToImmutable(), slices.ToImmutable(), nodes.ToImmutable(), null);
+        return new ManifestFile(path, services.ToImmutable(), slices.ToImmutable(), nodes.ToImmutable(), null) { ServiceCIDRs = serviceCidrs.ToImmutable() };
     }
 
     /// <summary>
@@ -74,7 +75,8 @@ public static class ManifestParser
         int lineOffset,
         ImmutableArray<V1Service>.Builder services,
         ImmutableArray<V1EndpointSlice>.Builder slices,
-        ImmutableArray<V1Node>.Builder nodes)
+        ImmutableArray<V1Node>.Builder nodes,
+        ImmutableArray<V1ServiceCIDR>.Builder serviceCidrs)
     {
         if (root is null || (root is YamlScalarNode scalar && string.IsNullOrEmpty(scalar.Value)))
         {
@@ -100,7 +102,7 @@ public static class ManifestParser
                     {
                         foreach (var item in sequence)
                         {
-                            if (Collect(path, item, lineOffset, services, slices, nodes) is { } error)
+                            if (Collect(path, item, lineOffset, services, slices, nodes, serviceCidrs) is { } error)
                             {
                                 return error;
                             }
@@ -115,6 +117,9 @@ public static class ManifestParser
                     return null;
                 case ("v1", "Node"):
                     nodes.Add(Read<V1Node>(mapping));
+                    return null;
+                case ("networking.k8s.io/v1", "ServiceCIDR"):
+                    serviceCidrs.Add(Read<V1ServiceCIDR>(mapping));
                     return null;
                 default:
                     return null; // a Deployment, ConfigMap, ...: valid in a manifest, not something a proxy reads

@@ -38,6 +38,7 @@ public sealed class DeployManifestsTests : IDisposable
             {
                 "/events:create", "/events:patch", "/nodes:list", "/nodes:watch", "/services:list", "/services:watch",
                 "discovery.k8s.io/endpointslices:list", "discovery.k8s.io/endpointslices:watch", "events.k8s.io/events:create", "events.k8s.io/events:patch",
+                "networking.k8s.io/servicecidrs:list", "networking.k8s.io/servicecidrs:watch",
             },
             grants);
         Assert.All(role.Rules, r => Assert.Null(r.ResourceNames));

@@ -10,7 +10,7 @@ internal static class Objects
     {
         var file = ManifestParser.Parse("test.yaml", yaml);
         Assert.Null(file.Error);
-        return new ClusterObjects(file.Services, file.EndpointSlices, file.Nodes);
+        return new ClusterObjects(file.Services, file.EndpointSlices, file.Nodes) { ServiceCIDRs = file.ServiceCIDRs };
     }
 
     public static string Service(string name, string clusterIP, string ports, string type = "ClusterIP", string ns = "default", string extra = "") => $"""
