@@ -51,7 +51,8 @@ public sealed class ProxyOptions
         DetectLocalMode = Config.DetectLocalMode.Length == 0 ? DetectLocalMode.ClusterCIDR : Enum.Parse<DetectLocalMode>(Config.DetectLocalMode),
         BridgeInterface = Config.DetectLocal.BridgeInterface,
         InterfaceNamePrefix = Config.DetectLocal.InterfaceNamePrefix,
-        NodePortPrimary = Config.NodePortAddresses is [NodePortAddressesPrimary],
+        // nftables mode defaults to the node's primary IPs when unset, as upstream's server setup does for it.
+        NodePortPrimary = Config.NodePortAddresses is [NodePortAddressesPrimary] || (ProxyMode == "nftables" && Config.NodePortAddresses.Count == 0),
         NodePortCidrs = Config.NodePortAddresses.Where(a => a != NodePortAddressesPrimary).Select(IPNetwork.Parse).ToEquatableArray(),
         // Only iptables mode has localhost node ports (upstream's iptables.localhostNodePorts).
         LocalhostNodePorts = ProxyMode == "iptables" && Config.Iptables.LocalhostNodePorts,
