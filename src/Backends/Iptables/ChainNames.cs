@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Proxy.Core.Model;
+using Proxy.Core.Naming;
 
 namespace Proxy.Backends.Iptables;
 
@@ -55,29 +54,5 @@ public static class ChainNames
     public static bool IsGenerated(string chain) => GeneratedPrefixes.Any(p => chain.StartsWith(p, StringComparison.Ordinal));
 
     /// <summary>upstream's portProtoHash: first 16 characters of standard base32 of the SHA-256.</summary>
-    private static string Hash(string text)
-    {
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
-        return Base32Prefix(digest[..10]);
-    }
-
-    /// <summary>RFC 4648 base32 of 10 bytes = exactly 16 characters, no padding.</summary>
-    private static string Base32Prefix(ReadOnlySpan<byte> bytes)
-    {
-        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var result = new StringBuilder(16);
-        int buffer = 0, bits = 0;
-        foreach (var b in bytes)
-        {
-            buffer = (buffer << 8) | b;
-            bits += 8;
-            while (bits >= 5)
-            {
-                result.Append(Alphabet[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
-            }
-        }
-        return result.ToString();
-    }
+    private static string Hash(string text) => UpstreamHash.Base32Sha256(text, 16);
 }
