@@ -1,144 +1,135 @@
 using System.Collections.Immutable;
 using System.Net;
 using Proxy.Core.Model;
+using static Proxy.Backends.Nftables.NftNames;
 
 namespace Proxy.Backends.Nftables;
 
-/// <summary>Pure: one family's <see cref="ProxyState"/> → the <see cref="NftRuleset"/> of its table (layout in <see cref="NftNames"/>).</summary>
+/// <summary>
+/// Pure: one family's <see cref="ProxyState"/> → the <see cref="NftRuleset"/> of its table: the scaffold (base chains,
+/// shared maps and chains, which depend only on the node) and each service port's share (<see cref="PortRenderer"/>).
+/// The layout is described in this folder's README.
+/// </summary>
 public static class NftRenderer
 {
-    /// <param name="previous">The last ruleset of this family: service ports equal to one it rendered reuse that rendering.</param>
+    /// <param name="previous">
+    /// The last ruleset of this family: when its scaffold is the same, service ports equal to one it rendered reuse that
+    /// rendering, and its reference counts are carried forward instead of recounted.
+    /// </param>
     public static NftRuleset Render(ProxyState state, NftablesOptions options, NftRuleset? previous = null)
     {
-        var f = Syntax.For(state.Family);
+        var f = new NftSyntax(state.Family, state.Node.LocalDetector, options.MasqueradeMark);
+        var scaffold = Scaffold(f, state);
+        var same = previous is not null && previous.Scaffold.SequenceEqual(scaffold) ? previous : null;
+        var groups = same is null ? new Dictionary<string, NftGroup>(StringComparer.Ordinal) : new Dictionary<string, NftGroup>(same.Groups, StringComparer.Ordinal);
+        var endpointComments = options.EndpointComments(state.Services.Sum(p => p.ReachableEndpoints.Count));
         var ports = new Dictionary<ServicePort, PortElements>(state.Services.Count);
         foreach (var port in state.Services)
         {
-            ports[port] = previous is not null && previous.Ports.TryGetValue(port, out var rendered) ? rendered : RenderPort(port);
+            ports[port] = same is not null && same.EndpointComments == endpointComments && same.Ports.TryGetValue(port, out var rendered)
+                ? rendered
+                : new PortRenderer(port, f, groups, endpointComments).Render();
         }
-        var scaffold = Scaffold(f, state, options);
-        // Counting from the previous ruleset is only sound when it describes the same scaffold (a full sync otherwise).
-        return new NftRuleset(f.Family, scaffold, ports, previous is not null && previous.Scaffold.SequenceEqual(scaffold) ? previous : null);
+        return new NftRuleset(f.Family, scaffold, ports, same?.EndpointComments == endpointComments ? same : null) { EndpointComments = endpointComments };
     }
 
-    /// <summary>The elements of one service port: dispatch (or rejection), masquerade key, DNAT targets, hairpin.</summary>
-    public static PortElements RenderPort(ServicePort port)
+    /// <summary>Everything that depends only on the node: sets and maps, chains and their rules, the node-port addresses.</summary>
+    private static ImmutableArray<NftObject> Scaffold(NftSyntax f, ProxyState state)
     {
-        var name = port.Name.ToString();
-        var proto = port.Protocol.ToLower();
-        var key = $"{port.ClusterIP} . {proto} . {port.Port}";
-        var nodePortKey = $"{proto} . {port.NodePort}";
-        var elements = ImmutableArray.CreateBuilder<(string, NftElement)>();
-        var hairpins = ImmutableArray.CreateBuilder<NftElement>();
-        // Until nftables mode renders traffic policies (and warns for each service that has one), every port is served
-        // from its cluster set.
-        var endpoints = port.ClusterEndpoints;
-        if (endpoints.Count == 0)
+        var list = new List<NftObject>();
+        var ip = f.Family;
+        var address = $"{f.AddrType} . inet_proto . inet_service";
+        const string Port = "inet_proto . inet_service";
+        void Map(string name, string key) => list.Add(new NftSet(ip, Table, "map", name, $"type {key} : verdict"));
+        void Set(string name, string type) => list.Add(new NftSet(ip, Table, "set", name, $"type {type}"));
+        void Chain(string name, string? hook, params string?[] rules)
         {
-            elements.Add((NftNames.NoEndpointServices, new NftElement(key, $"goto {NftNames.Reject}", name)));
-            if (port.NodePort != 0)
-            {
-                elements.Add((NftNames.NoEndpointNodePorts, new NftElement(nodePortKey, $"goto {NftNames.Reject}", name)));
-            }
-            return new PortElements(0, elements.ToImmutable(), []);
-        }
-        var n = endpoints.Count;
-        elements.Add((NftNames.ServiceIPs, new NftElement(key, $"goto {NftNames.ClusterDnat(n)}", name)));
-        // Every element of a service port names it, so `nft list table ip kube-proxy | grep ns/name` shows all of them.
-        elements.Add((NftNames.ClusterIPs, new NftElement(key, ElementComment: name)));
-        if (port.NodePort != 0)
-        {
-            elements.Add((NftNames.ServiceNodePorts, new NftElement(nodePortKey, $"goto {NftNames.NodePortDnat(n)}", name)));
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var endpoint = $"{endpoints[i].Address} . {endpoints[i].Port}";
-            elements.Add((NftNames.ClusterEndpoints(n), new NftElement($"{key} . {i}", endpoint, name)));
-            if (port.NodePort != 0)
-            {
-                elements.Add((NftNames.NodePortEndpoints(n), new NftElement($"{nodePortKey} . {i}", endpoint, name)));
-            }
-            var hairpin = new NftElement($"{endpoints[i].Address} . {endpoints[i].Address}");
-            if (!hairpins.Contains(hairpin))
-            {
-                hairpins.Add(hairpin);
-            }
-        }
-        return new PortElements(n, elements.ToImmutable(), hairpins.ToImmutable());
-    }
-
-    /// <summary>The per-endpoint-count objects: two DNAT maps and the two chains that use them.</summary>
-    public static IReadOnlyList<NftObject> PerCount(string family, int n)
-    {
-        var f = Syntax.For(family);
-        var t = NftNames.Table;
-        var pick = $"numgen random mod {n}";
-        return
-        [
-            new NftSet(f.Family, t, "map", NftNames.ClusterEndpoints(n), $"typeof {f.Address} daddr . meta l4proto . th dport . {pick} : {f.Address} daddr . th dport"),
-            new NftSet(f.Family, t, "map", NftNames.NodePortEndpoints(n), $"typeof meta l4proto . th dport . {pick} : {f.Address} daddr . th dport"),
-            new NftChain(f.Family, t, NftNames.ClusterDnat(n)),
-            new NftRule(f.Family, t, NftNames.ClusterDnat(n), $"dnat {f.Address} to {f.Address} daddr . meta l4proto . th dport . {pick} map @{NftNames.ClusterEndpoints(n)}"),
-            new NftChain(f.Family, t, NftNames.NodePortDnat(n)),
-            // Node-port traffic is always masqueraded, as in iptables mode (externalTrafficPolicy: Cluster).
-            new NftRule(f.Family, t, NftNames.NodePortDnat(n), $"jump {NftNames.MarkForMasquerade}"),
-            new NftRule(f.Family, t, NftNames.NodePortDnat(n), $"dnat {f.Address} to meta l4proto . th dport . {pick} map @{NftNames.NodePortEndpoints(n)}"),
-        ];
-    }
-
-    private static ImmutableArray<NftObject> Scaffold(Syntax f, ProxyState state, NftablesOptions options)
-    {
-        var t = NftNames.Table;
-        var mark = options.MasqueradeMark;
-        var vip = $"{f.Address} daddr . meta l4proto . th dport";
-        var list = new List<NftObject>
-        {
-            new NftSet(f.Family, t, "map", NftNames.ServiceIPs, $"type {f.AddrType} . inet_proto . inet_service : verdict"),
-            new NftSet(f.Family, t, "map", NftNames.ServiceNodePorts, "type inet_proto . inet_service : verdict"),
-            new NftSet(f.Family, t, "map", NftNames.NoEndpointServices, $"type {f.AddrType} . inet_proto . inet_service : verdict"),
-            new NftSet(f.Family, t, "map", NftNames.NoEndpointNodePorts, "type inet_proto . inet_service : verdict"),
-            new NftSet(f.Family, t, "set", NftNames.ClusterIPs, $"type {f.AddrType} . inet_proto . inet_service"),
-            new NftSet(f.Family, t, "set", NftNames.Hairpin, $"type {f.AddrType} . {f.AddrType}"),
-        };
-        void Chain(string name, string? hook, params string[] rules)
-        {
-            list.Add(new NftChain(f.Family, t, name, hook));
-            list.AddRange(rules.Select(r => new NftRule(f.Family, t, name, r)));
+            list.Add(new NftChain(ip, Table, name, hook));
+            list.AddRange(rules.OfType<string>().Select(r => new NftRule(ip, Table, name, r)));
         }
 
-        Chain(NftNames.MarkForMasquerade, null, $"meta mark set meta mark or {mark}");
-        Chain(NftNames.Reject, null, "reject");
-        Chain(NftNames.Services, null, $"{vip} vmap @{NftNames.ServiceIPs}", $"fib daddr type local meta l4proto . th dport vmap @{NftNames.ServiceNodePorts}");
-        // One rule on the cluster-ips set serves every port; the reconciler gives every port the same internal masquerade.
-        var masquerade = state.Services.Select(p => p.Internal.Masquerade).FirstOrDefault();
-        var masqueradeFromOutside = masquerade == MasqueradeRule.All
-            ? $"{vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}"
-            : masquerade == MasqueradeRule.OffCluster && state.Node.LocalDetector is { Cidr: { } cidr }
-                ? $"{f.Address} saddr != {cidr} {vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}"
-                : masquerade == MasqueradeRule.OffCluster && state.Node.LocalDetector is { Interface: { } name } detector
-                    ? $"iifname != \"{name}{(detector.IsPrefix ? "*" : "")}\" {vip} @{NftNames.ClusterIPs} jump {NftNames.MarkForMasquerade}" : null;
-        string[] dispatch = masqueradeFromOutside is null ? [$"jump {NftNames.Services}"] : [masqueradeFromOutside, $"jump {NftNames.Services}"];
-        Chain("nat-prerouting", "type nat hook prerouting priority -100", dispatch);
-        Chain("nat-output", "type nat hook output priority -100", dispatch);
+        Map(ServiceIPs, address);
+        Map(ServiceNodePorts, Port);
+        Map(ExternalIPsFromPods, address);
+        Map(ExternalIPsFromNode, address);
+        Map(ExternalIPsPolicy, address);
+        Map(ExternalNodePortsFromPods, Port);
+        Map(ExternalNodePortsFromNode, Port);
+        Map(ExternalNodePortsPolicy, Port);
+        Map(NoEndpointServices, address);
+        Map(NoEndpointNodePorts, Port);
+        Set(FirewallIPs, address);
+        list.Add(new NftSet(ip, Table, "set", FirewallAllow, $"type {address} . {f.AddrType} ; flags interval"));
+        Set(ClusterIPs, f.AddrType);
+        Set(Hairpin, $"{f.AddrType} . {f.AddrType}");
+
+        // Where node ports listen: every local address but loopback (nftables mode has no localhost node ports, as
+        // upstream), or exactly the chosen ones.
+        var nodePorts = state.Node.NodePorts;
+        string nodePortMatch;
+        if (nodePorts.AllLocal)
+        {
+            nodePortMatch = $"fib daddr type local {ip} daddr != {f.Loopback}";
+        }
+        else
+        {
+            Set(NodePortIPs, f.AddrType);
+            nodePortMatch = $"{ip} daddr @{NodePortIPs}";
+        }
+
+        Chain(MarkForMasquerade, null, $"meta mark set meta mark or {f.Mark}");
+        Chain(Reject, null, "reject");
+        Chain(Services, null, $"{f.AddressKey} vmap @{ServiceIPs}", $"{nodePortMatch} meta l4proto . th dport vmap @{ServiceNodePorts}");
+        // upstream's external chain, shared: this node's pods, then the node itself, then the external policy.
+        Chain(ExternalIPs, null,
+            f.LocalTraffic(negate: false) is { } pods ? $"{pods} {f.AddressKey} vmap @{ExternalIPsFromPods}" : null,
+            $"fib saddr type local {f.AddressKey} vmap @{ExternalIPsFromNode}",
+            $"{f.AddressKey} vmap @{ExternalIPsPolicy}");
+        Chain(ExternalNodePorts, null,
+            f.LocalTraffic(negate: false) is { } podsToNodePorts ? $"{podsToNodePorts} meta l4proto . th dport vmap @{ExternalNodePortsFromPods}" : null,
+            $"fib saddr type local meta l4proto . th dport vmap @{ExternalNodePortsFromNode}",
+            $"meta l4proto . th dport vmap @{ExternalNodePortsPolicy}");
+        // After DNAT, a packet still addressed to a cluster IP was for none of its ports; one to an address of the
+        // service CIDRs that no service holds is dropped, as upstream.
+        var cidrs = Outermost(state.ServiceCIDRs);
+        Chain(ClusterIPsCheck, null,
+            $"{ip} daddr @{ClusterIPs} reject comment \"reject traffic to invalid ports of cluster IPs\"",
+            cidrs.Count > 0 ? $"{ip} daddr {{ {string.Join(", ", cidrs)} }} drop comment \"drop traffic to unallocated cluster IPs\"" : null);
+
+        var newConnection = "ct state new";
+        var noEndpoints = $"{newConnection} {f.AddressKey} vmap @{NoEndpointServices}";
+        var firewall = $"{newConnection} {f.AddressKey} @{FirewallIPs} {f.AddressKey} . {ip} saddr != @{FirewallAllow} drop";
+        Chain("nat-prerouting", "type nat hook prerouting priority -100", $"jump {Services}");
+        Chain("nat-output", "type nat hook output priority -100", $"jump {Services}");
         Chain("nat-postrouting", "type nat hook postrouting priority 100",
             // Hairpin: a pod reaching itself through its service must see the node as source, or the reply skips conntrack.
-            $"ct status dnat {f.Address} saddr . {f.Address} daddr @{NftNames.Hairpin} masquerade",
-            $"meta mark & {mark} == 0 return",
-            $"meta mark set meta mark xor {mark}",
+            $"ct status dnat {ip} saddr . {ip} daddr @{Hairpin} masquerade",
+            $"meta mark & {f.Mark} == 0 return",
+            // Clear the mark so that a packet re-traversing the stack (e.g. through a tunnel) is not SNATed twice.
+            $"meta mark set meta mark xor {f.Mark}",
             "masquerade fully-random");
-        var noEndpoints = $"ct state new {vip} vmap @{NftNames.NoEndpointServices}";
+        // Filter chains run at dstnat-10: source ranges see the load-balancer IP, before DNAT rewrites it.
+        Chain("filter-prerouting", "type filter hook prerouting priority -110", firewall);
         Chain("filter-input", "type filter hook input priority -110",
-            $"ct state new fib daddr type local meta l4proto . th dport vmap @{NftNames.NoEndpointNodePorts}", noEndpoints);
-        Chain("filter-forward", "type filter hook forward priority -110", noEndpoints);
-        Chain("filter-output", "type filter hook output priority -110", noEndpoints);
+            $"{newConnection} {(nodePorts.AllLocal ? $"{ip} daddr != {f.Loopback}" : $"{ip} daddr @{NodePortIPs}")} meta l4proto . th dport vmap @{NoEndpointNodePorts}",
+            noEndpoints);
+        Chain("filter-forward", "type filter hook forward priority -110", noEndpoints, $"{newConnection} jump {ClusterIPsCheck}");
+        Chain("filter-output", "type filter hook output priority -110", firewall);
+        // The node's own connections are checked after DNAT: the short-circuits of Local services must have run first,
+        // or the node's traffic to such a service without local endpoints would be dropped.
+        Chain("filter-output-post-dnat", "type filter hook output priority -90", noEndpoints, $"{newConnection} jump {ClusterIPsCheck}");
+
+        if (!nodePorts.AllLocal && nodePorts.Addresses.Count > 0)
+        {
+            list.Add(new NftElements(ip, Table, NodePortIPs, [.. nodePorts.Addresses.Where(a => !IPAddress.IsLoopback(a)).Select(a => new NftElement(a.ToString()))]));
+        }
         return [.. list];
     }
 
-    /// <summary>How one family is spelled in nft.</summary>
-    private sealed record Syntax(string Family, string Address, string AddrType)
+    /// <summary>The networks not inside another of the list, once each: what an interval set holds without overlaps.</summary>
+    internal static List<IPNetwork> Outermost(IEnumerable<IPNetwork> networks)
     {
-        public static Syntax For(IpFamily family) => family == IpFamily.IPv4 ? new("ip", "ip", "ipv4_addr") : new("ip6", "ip6", "ipv6_addr");
-
-        public static Syntax For(string family) => family == "ip" ? For(IpFamily.IPv4) : For(IpFamily.IPv6);
+        var all = networks.Distinct().ToList();
+        return [.. all.Where(n => !all.Any(o => o != n && o.PrefixLength <= n.PrefixLength && o.Contains(n.BaseAddress)))];
     }
 }

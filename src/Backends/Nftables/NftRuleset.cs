@@ -4,22 +4,26 @@ using Proxy.Core.Model;
 namespace Proxy.Backends.Nftables;
 
 /// <summary>
-/// Everything one family's table should hold, split the way syncs use it: the scaffold (sets, maps, chains and
-/// rules that depend only on node-wide policy) and, per service port, the elements it contributes. Elements shared
-/// by several ports (the hairpin set: one element per endpoint address) and the objects of each endpoint count are
+/// Everything one family's table should hold, split the way syncs use it: the scaffold (sets, maps, chains, rules and
+/// elements that depend only on the node) and, per service port, its share. Shared elements and shared groups are
 /// reference-counted, so a partial sync adds and removes them exactly when the first user comes or the last goes.
 /// Immutable once built.
 /// </summary>
 public sealed class NftRuleset
 {
+    private readonly Dictionary<string, int> groupCounts;
+    private readonly Dictionary<string, NftGroup> groups;
+    private readonly Dictionary<(string Set, NftElement Element), int> shared;
+
     /// <param name="previous">When given, the reference counts start from its counts and follow only the ports that differ.</param>
     public NftRuleset(string family, ImmutableArray<NftObject> scaffold, IReadOnlyDictionary<ServicePort, PortElements> ports, NftRuleset? previous = null)
     {
         Family = family;
         Scaffold = scaffold;
         Ports = ports;
-        var counts = previous is null ? new Dictionary<int, int>() : new Dictionary<int, int>(previous.counts);
-        var shared = previous is null ? new Dictionary<NftElement, int>() : new Dictionary<NftElement, int>(previous.shared);
+        groupCounts = previous is null ? new(StringComparer.Ordinal) : new(previous.groupCounts, StringComparer.Ordinal);
+        groups = previous is null ? new(StringComparer.Ordinal) : new(previous.groups, StringComparer.Ordinal);
+        shared = previous is null ? [] : new(previous.shared);
         IEnumerable<PortElements> added = ports.Values;
         if (previous is not null)
         {
@@ -33,24 +37,7 @@ public sealed class NftRuleset
         {
             Count(port, +1);
         }
-        this.counts = counts;
-        this.shared = shared;
-
-        void Count(PortElements port, int delta)
-        {
-            if (port.EndpointCount > 0)
-            {
-                Adjust(counts, port.EndpointCount, delta);
-            }
-            foreach (var hairpin in port.Hairpins)
-            {
-                Adjust(shared, hairpin, delta);
-            }
-        }
     }
-
-    private readonly Dictionary<int, int> counts;
-    private readonly Dictionary<NftElement, int> shared;
 
     public string Family { get; }
 
@@ -58,21 +45,53 @@ public sealed class NftRuleset
 
     public IReadOnlyDictionary<ServicePort, PortElements> Ports { get; }
 
-    /// <summary>Endpoint count → how many service ports use it.</summary>
-    public IReadOnlyDictionary<int, int> EndpointCounts => counts;
+    /// <summary>Whether endpoint elements carry their service's name (not in large clusters).</summary>
+    public bool EndpointComments { get; init; } = true;
 
-    /// <summary>Hairpin elements → how many service ports contribute them.</summary>
-    public IReadOnlyDictionary<NftElement, int> Hairpins => shared;
+    /// <summary>The shared groups in use, by name.</summary>
+    public IReadOnlyDictionary<string, NftGroup> Groups => groups;
 
-    /// <summary>Every element, by set: what a full sync writes.</summary>
-    public IEnumerable<(string Set, IReadOnlyList<NftElement> Elements)> ElementsBySet() =>
-        Ports.Values.SelectMany(p => p.Elements)
-            .Concat(shared.Keys.Select(h => (NftNames.Hairpin, h)))
-            .GroupBy(e => e.Item1, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, (IReadOnlyList<NftElement>)[.. g.Select(e => e.Item2).OrderBy(e => e.Key, StringComparer.Ordinal)]));
+    /// <summary>How many service ports use each shared group.</summary>
+    public IReadOnlyDictionary<string, int> GroupCounts => groupCounts;
 
-    private static void Adjust<TKey>(Dictionary<TKey, int> counts, TKey key, int delta)
+    /// <summary>Shared elements (cluster IPs, hairpins) → how many service ports contribute them.</summary>
+    public IReadOnlyDictionary<(string Set, NftElement Element), int> SharedElements => shared;
+
+    /// <summary>Every set, chain and rule, in creation order: the scaffold's, the shared groups' (by name), the ports' own.</summary>
+    public IEnumerable<NftObject> Definitions() =>
+        Scaffold.Where(o => o is not NftElements)
+            .Concat(groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal).SelectMany(g => g.Objects))
+            .Concat(Ports.Values.SelectMany(p => p.Objects));
+
+    /// <summary>Every element, by set (the scaffold's first, then in set name order): what a full sync writes.</summary>
+    public IEnumerable<NftElements> Elements() =>
+        Scaffold.OfType<NftElements>().Concat(
+            Ports.Values.SelectMany(p => p.Elements)
+                .Concat(shared.Keys)
+                .GroupBy(e => e.Set, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new NftElements(Family, NftNames.Table, g.Key, [.. g.Select(e => e.Element).OrderBy(e => e.Key, StringComparer.Ordinal)])));
+
+    private void Count(PortElements port, int delta)
+    {
+        foreach (var group in port.Groups)
+        {
+            if (Adjust(groupCounts, group.Name, delta) > 0)
+            {
+                groups[group.Name] = group;
+            }
+            else
+            {
+                groups.Remove(group.Name);
+            }
+        }
+        foreach (var element in port.SharedElements)
+        {
+            Adjust(shared, element, delta);
+        }
+    }
+
+    private static int Adjust<TKey>(Dictionary<TKey, int> counts, TKey key, int delta)
         where TKey : notnull
     {
         var next = counts.GetValueOrDefault(key) + delta;
@@ -84,5 +103,6 @@ public sealed class NftRuleset
         {
             counts[key] = next;
         }
+        return next;
     }
 }

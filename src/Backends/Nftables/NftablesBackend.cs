@@ -9,7 +9,9 @@ namespace Proxy.Backends.Nftables;
 /// <summary>
 /// nftables mode: tables <c>ip kube-proxy</c> and <c>ip6 kube-proxy</c>, owned entirely by us, each sync one
 /// <c>nft -f -</c> transaction (atomic: it applies fully or changes nothing). Remembers what it last applied per
-/// family; after a full sync, changes are element-level until a failure or a forced full sync.
+/// family; after a full sync, changes are element-level until a failure or a forced full sync. A forced full sync
+/// over a known table rewrites it in place (keeping session affinity's memories); only when a failure left the
+/// kernel's content unknown is the table replaced.
 /// </summary>
 public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptions options, ILogger<NftablesBackend> logger) : IProxyBackend
 {
@@ -19,8 +21,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
 
     public string Mode => "nftables";
 
-    /// <summary>Cluster IPs and node ports from the cluster set, for now: nftables mode's traffic policies are not rendered yet.</summary>
-    public ServiceFeatures Renders => ServiceFeatures.None;
+    public ServiceFeatures Renders => ServiceFeatures.All;
 
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
@@ -50,7 +51,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
             var previous = applied.For(state.Family);
             var ruleset = NftRenderer.Render(state, options, previous);
             var partial = !full && previous is not null ? NftPlanner.Partial(ruleset, previous) : null;
-            var transaction = partial ?? NftPlanner.Full(ruleset);
+            var transaction = partial ?? (previous is null ? NftPlanner.Full(ruleset) : NftPlanner.Full(ruleset, previous));
             try
             {
                 if (!transaction.IsEmpty)

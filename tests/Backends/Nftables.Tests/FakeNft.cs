@@ -4,9 +4,10 @@ using Proxy.Core.Exec;
 namespace Proxy.Backends.Nftables.Tests;
 
 /// <summary>
-/// A stateful fake of <c>nft -f -</c> for the transactions this backend writes: tables of sets/maps (with elements)
-/// and chains (with rules), applied all-or-nothing like nft, with nft-like errors for missing or busy objects.
-/// Records every payload and can dump its state for assertions.
+/// A stateful fake of <c>nft -f -</c> for the transactions this backend writes: tables of sets/maps (with their
+/// definitions and elements) and chains (with rules), applied all-or-nothing like nft, with nft-like errors for missing,
+/// busy or redefined objects and for rules that refer to chains or sets that do not exist. Records every payload and
+/// can dump its state for assertions.
 /// </summary>
 internal sealed class FakeNft : ICommandRunner
 {
@@ -78,7 +79,8 @@ internal sealed class FakeNft : ICommandRunner
                 case "delete":
                     return work.Remove(table) ? null : "No such file or directory (table)";
                 default:
-                    return work.TryGetValue(table, out var t) ? Do(t.Flush) : "No such file or directory (table)";
+                    // As nft: flushing a table empties its chains, and leaves sets, maps and their elements alone.
+                    return work.TryGetValue(table, out var t) ? Do(t.FlushChains) : "No such file or directory (table)";
             }
         }
         if (!work.TryGetValue(table, out var target))
@@ -91,13 +93,17 @@ internal sealed class FakeNft : ICommandRunner
             ("add", "chain") => Do(() => target.Chains.TryAdd(name, [])),
             ("flush", "chain") => target.Chains.TryGetValue(name, out var rules) ? Do(rules.Clear) : "No such file or directory (chain)",
             ("delete", "chain") => !target.Chains.TryGetValue(name, out var rules) ? "No such file or directory (chain)"
-                : rules.Count > 0 || target.References($"goto {name}") || target.References($"jump {name}") ? "Device or resource busy (chain)"
+                : rules.Count > 0 || target.References(name) ? "Device or resource busy (chain)"
                 : Do(() => target.Chains.Remove(name)),
+            ("add", "rule") when Referred(words[5..]).Select(r => r.Chain ?? r.Set).FirstOrDefault(n => !target.Chains.ContainsKey(n!) && !target.Sets.ContainsKey(n!)) is { } missing
+                => $"No such file or directory ({missing})",
             ("add", "rule") => target.Chains.TryGetValue(name, out var rules) ? Do(() => rules.Add(string.Join(' ', words[5..]))) : "No such file or directory (chain)",
-            ("add", "map" or "set") => Do(() => target.Sets.TryAdd(name, [])),
+            ("add", "map" or "set") => target.Definitions.TryGetValue(name, out var was) && was != Definition(line) ? "File exists (set with another definition)"
+                : Do(() => { target.Sets.TryAdd(name, []); target.Definitions[name] = Definition(line); }),
+            ("flush", "map" or "set") => target.Sets.TryGetValue(name, out var items) ? Do(items.Clear) : "No such file or directory (set)",
             ("delete", "map" or "set") => !target.Sets.TryGetValue(name, out var items) ? "No such file or directory (set)"
-                : target.Chains.Values.Any(r => r.Any(x => x.Contains($"@{name}", StringComparison.Ordinal))) ? "Device or resource busy (set)"
-                : Do(() => target.Sets.Remove(name)),
+                : target.Chains.Values.Any(rules => rules.Any(r => Referred(r.Split(' ')).Any(x => x.Set == name))) ? "Device or resource busy (set)"
+                : Do(() => { target.Sets.Remove(name); target.Definitions.Remove(name); }),
             ("add" or "delete", "element") => Elements(target, verb, name, line),
             _ => $"unsupported: {verb} {kind}",
         };
@@ -132,6 +138,25 @@ internal sealed class FakeNft : ICommandRunner
         return null;
     }
 
+    /// <summary>The chains (goto, jump) and sets (@name) a rule refers to.</summary>
+    private static IEnumerable<(string? Chain, string? Set)> Referred(string[] rule)
+    {
+        for (var i = 0; i < rule.Length; i++)
+        {
+            if (rule[i] is "goto" or "jump" && i + 1 < rule.Length)
+            {
+                yield return (rule[i + 1], null);
+            }
+            else if (rule[i].StartsWith('@'))
+            {
+                yield return (null, rule[i][1..]);
+            }
+        }
+    }
+
+    /// <summary>What a set is defined as: the text between its braces.</summary>
+    private static string Definition(string line) => line.Contains('{', StringComparison.Ordinal) ? line[(line.IndexOf('{', StringComparison.Ordinal) + 1)..line.LastIndexOf('}')].Trim() : "";
+
     private static string? Do(Action action)
     {
         action();
@@ -150,14 +175,15 @@ internal sealed class FakeNft : ICommandRunner
 
         public Dictionary<string, List<string>> Chains { get; private init; } = [];
 
-        public bool References(string target) => Sets.Values.Any(s => s.Values.Any(e => e.EndsWith(target, StringComparison.Ordinal)));
+        public Dictionary<string, string> Definitions { get; private init; } = [];
 
-        public void Flush()
+        /// <summary>Whether a map element or any rule sends packets to <paramref name="chain"/> (goto or jump).</summary>
+        public bool References(string chain) =>
+            Sets.Values.Any(s => s.Values.Any(e => e.EndsWith($"goto {chain}", StringComparison.Ordinal) || e.EndsWith($"jump {chain}", StringComparison.Ordinal)))
+            || Chains.Values.Any(rules => rules.Any(r => Referred(r.Split(' ')).Any(x => x.Chain == chain)));
+
+        public void FlushChains()
         {
-            foreach (var set in Sets.Values)
-            {
-                set.Clear();
-            }
             foreach (var chain in Chains.Values)
             {
                 chain.Clear();
@@ -168,6 +194,7 @@ internal sealed class FakeNft : ICommandRunner
         {
             Sets = Sets.ToDictionary(kv => kv.Key, kv => new Dictionary<string, string>(kv.Value)),
             Chains = Chains.ToDictionary(kv => kv.Key, kv => new List<string>(kv.Value)),
+            Definitions = new Dictionary<string, string>(Definitions),
         };
     }
 }

@@ -10,9 +10,10 @@ namespace Proxy.Backends.Testing;
 /// input reads like what it means. Shorthands keep the common case short: <c>clusterCidr</c> is a ClusterCIDR local
 /// detector; <c>endpoints</c> is the cluster set; a route left out is what the reconciler decides for Cluster
 /// policies (internal: masqueraded off-cluster with a detector, all with <c>masqueradeAll</c>; external: always).
-/// Endpoints listed in <c>localEndpoints</c> are local wherever they appear.
+/// Endpoints listed in <c>localEndpoints</c> are local wherever they appear; <c>serviceCidrs</c> are the cluster's.
 /// </summary>
-internal sealed record ModelFile(string Family, bool MasqueradeAll, string? ClusterCidr, ModelFile.Detector? LocalDetector, ModelFile.NodePortsSpec? NodePorts, List<ModelFile.Service> Services)
+internal sealed record ModelFile(
+    string Family, bool MasqueradeAll, string? ClusterCidr, ModelFile.Detector? LocalDetector, ModelFile.NodePortsSpec? NodePorts, List<ModelFile.Service> Services, List<string>? ServiceCidrs)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -33,7 +34,8 @@ internal sealed record ModelFile(string Family, bool MasqueradeAll, string? Clus
             ?? (ClusterCidr is null ? null : LocalTrafficDetector.FromCidr(DetectLocalMode.ClusterCIDR, IPNetwork.Parse(ClusterCidr)));
         var nodePorts = NodePorts?.ToModel() ?? NodePortAddresses.AllLocalAddresses(loopback: false);
         var internalMasquerade = MasqueradeAll ? MasqueradeRule.All : detector is null ? MasqueradeRule.None : MasqueradeRule.OffCluster;
-        return ProxyState.Create(Enum.Parse<IpFamily>(Family), new NodeNetwork(detector, nodePorts), Services.Select(s => s.ToModel(internalMasquerade)));
+        return ProxyState.Create(Enum.Parse<IpFamily>(Family), new NodeNetwork(detector, nodePorts), Services.Select(s => s.ToModel(internalMasquerade)))
+            with { ServiceCIDRs = (ServiceCidrs ?? []).Select(IPNetwork.Parse).ToEquatableArray() };
     }
 
     internal sealed record Detector(DetectLocalMode Mode, string? Cidr, string? Interface)
