@@ -3,23 +3,29 @@ using Proxy.Conformance.Tests.Harness;
 namespace Proxy.Conformance.Tests.Scenarios.Semantics;
 
 /// <summary>
-/// Where node ports listen, with real traffic: on every node address by default, only on the chosen ones with
-/// nodePortAddresses (CIDRs or "primary"), and on 127.0.0.1 exactly when upstream's rules say so (iptables mode,
-/// IPv4, iptables.localhostNodePorts, 127.0.0.1 a node-port address). The node has 192.0.2.1 and 192.0.2.100.
+/// Where node ports listen, with real traffic: on every node address by default (nftables mode: on the primary IP, its
+/// upstream default), only on the chosen ones with nodePortAddresses (CIDRs or "primary"), and on 127.0.0.1 exactly
+/// when upstream's rules say so (iptables mode, IPv4, iptables.localhostNodePorts, 127.0.0.1 a node-port address). The
+/// node has 192.0.2.1 and 192.0.2.100.
 /// </summary>
 [Collection(nameof(KernelCollection))]
 public sealed class NodePortAddressScenarios
 {
     private const int NodePort = 30013;
 
-    // settings (KubeProxyConfiguration lines), answers on 192.0.2.1, on 192.0.2.100, on 127.0.0.1 (iptables mode)
-    private static readonly (string What, string Settings, bool NodeIP, bool Second, bool Loopback)[] Cases =
+    /// <summary>The modes that answer on every node address when nodePortAddresses is unset (nftables mode defaults to "primary").</summary>
+    private static readonly string[] AllAddressesByDefault = ["iptables", "ipvs"];
+
+    private static readonly string[] Every = [.. ProxyModes.Supported];
+
+    // settings (KubeProxyConfiguration lines), answers on 192.0.2.1, on 192.0.2.100 (in these modes), on 127.0.0.1 (iptables mode)
+    private static readonly (string What, string Settings, bool NodeIP, string[] SecondIn, bool Loopback)[] Cases =
     [
-        ("defaults", "", true, true, true),
-        ("a CIDR", "nodePortAddresses: [192.0.2.1/32]", true, false, false),
-        ("primary (the Node's InternalIP)", "nodePortAddresses: [primary]", true, false, false),
-        ("a CIDR holding loopback", "nodePortAddresses: [192.0.2.100/32, 127.0.0.0/8]", false, true, true),
-        ("localhost node ports off", "iptables: {localhostNodePorts: false}", true, true, false),
+        ("defaults", "", true, AllAddressesByDefault, true),
+        ("a CIDR", "nodePortAddresses: [192.0.2.1/32]", true, [], false),
+        ("primary (the Node's InternalIP)", "nodePortAddresses: [primary]", true, [], false),
+        ("a CIDR holding loopback", "nodePortAddresses: [192.0.2.100/32, 127.0.0.0/8]", false, Every, true),
+        ("localhost node ports off", "iptables: {localhostNodePorts: false}", true, AllAddressesByDefault, false),
     ];
 
     public static TheoryData<string, string, string, bool, bool, bool> Rows()
@@ -27,9 +33,9 @@ public sealed class NodePortAddressScenarios
         var rows = new TheoryData<string, string, string, bool, bool, bool>();
         foreach (var mode in SemanticsModes.Chosen)
         {
-            foreach (var (what, settings, nodeIP, second, loopback) in Cases)
+            foreach (var (what, settings, nodeIP, secondIn, loopback) in Cases)
             {
-                rows.Add(mode, what, settings, nodeIP, second, loopback);
+                rows.Add(mode, what, settings, nodeIP, secondIn.Contains(mode), loopback);
             }
         }
         return rows;

@@ -3,8 +3,8 @@ using static Proxy.Conformance.Tests.Scenarios.Semantics.SemanticsWorld;
 namespace Proxy.Conformance.Tests.Scenarios.Semantics;
 
 /// <summary>
-/// The semantics table's cluster as manifests: this Node (zone z1) and one service per behaviour, each port 80 →
-/// 8080, cluster IPs 10.96.1.N. Written out in full so a reader sees exactly what the proxy was given.
+/// The semantics table's cluster as manifests: this Node (zone z1), the service CIDR 10.96.1.0/24, and one service per
+/// behaviour, each port 80 → 8080, cluster IPs 10.96.1.N. Written out in full so a reader sees exactly what the proxy was given.
 /// </summary>
 internal static class SemanticsManifests
 {
@@ -19,6 +19,11 @@ internal static class SemanticsManifests
         kind: Node
         metadata: {name: node-1, labels: {topology.kubernetes.io/zone: z1}}
         status: {addresses: [{type: InternalIP, address: 192.0.2.1}]}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: ServiceCIDR
+        metadata: {name: kubernetes}
+        spec: {cidrs: [10.96.1.0/24]}
 
         """,
         Service("eips", 1, "externalIPs: [" + ExternalIP + "]") + Slice("eips", Ep(Web1, "node-1")),

@@ -6,9 +6,14 @@ namespace Proxy.Conformance.Tests.Scenarios.Semantics;
 /// </summary>
 public static class SemanticsModes
 {
-    private static readonly string[] Rendering = ["iptables"];
+    private static readonly string[] Rendering = ["iptables", "nftables"];
+
+    /// <summary>The modes with upstream nftables mode's guard rails around service addresses (upstream's other modes have none).</summary>
+    private static readonly string[] Guarding = ["nftables"];
 
     public static TheoryData<string> All => [.. Chosen];
+
+    public static TheoryData<string> WithGuardRails => [.. Chosen.Where(Guarding.Contains)];
 
     public static IReadOnlyList<string> Chosen => [.. ProxyModes.Chosen.Where(Rendering.Contains)];
 }

@@ -6,7 +6,8 @@ namespace Proxy.Conformance.Tests.Scenarios.Semantics;
 /// One node with every kind of service the semantics table probes, synced once per mode (a proxy start is cheap here
 /// but costs a minute of JIT in the emulated IPVS VM). This node is node-1 in zone z1. Pods: web1, web2, term1 on
 /// node-1; rem1, rem2, term2 "on node-2" (their slices say so; they hang off this node namespace like the others);
-/// client and client2 are pods on node-1. The external client has 192.0.2.2 and 192.0.2.3–10.
+/// client and client2 are pods on node-1. The external client has 192.0.2.2 and 192.0.2.3–10, and answers on
+/// <see cref="Unallocated"/> (an address of the service CIDR that no service holds).
 /// </summary>
 public sealed class SemanticsWorld : IAsyncDisposable
 {
@@ -18,6 +19,9 @@ public sealed class SemanticsWorld : IAsyncDisposable
     public const string Term2 = "10.244.2.13";
     public const string ClientPod = "10.244.1.20";
     public const string SecondNodeAddress = "192.0.2.100";
+
+    /// <summary>An address of the service CIDR 10.96.1.0/24 that no service holds, which the outside owns (a route away).</summary>
+    public const string Unallocated = "10.96.1.200";
 
     /// <summary>The external client's extra source addresses (192.0.2.3 is also the one loadBalancerSourceRanges admits).</summary>
     public static readonly string[] ClientSources = [.. Enumerable.Range(3, 8).Select(i => $"192.0.2.{i}")];
@@ -52,6 +56,7 @@ public sealed class SemanticsWorld : IAsyncDisposable
                 await topology.AddClientAddressAsync(source);
             }
             await topology.AddNodeAddressAsync(SecondNodeAddress);
+            await topology.AddOutsideAddressAsync(Unallocated);
             manifests.Write("world.yaml", SemanticsManifests.All);
             await Sync.OnceAsync(topology, manifests.Directory, mode);
         }

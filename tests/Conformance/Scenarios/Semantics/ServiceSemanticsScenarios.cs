@@ -160,6 +160,25 @@ public sealed class ServiceSemanticsScenarios(SemanticsFixture fixture) : IClass
         Assert.True(internalTraffic.All(r => r.Outcome == ProbeOutcome.Answered && r.Pod == "rem1"), Sync.Describe(internalTraffic));
     }
 
+    [Theory(SkipTestWithoutData = true)]
+    [MemberData(nameof(SemanticsModes.WithGuardRails), MemberType = typeof(SemanticsModes))]
+    public async Task GuardRails_AClusterIPsUnknownPortIsRejected_AnUnallocatedServiceAddressIsDropped(string mode)
+    {
+        var world = await fixture.WorldAsync(mode);
+        var t = world.Topology;
+
+        foreach (var from in new[] { t.Pod("client"), t.Node })
+        {
+            // Without the guard rails both would be routed away: the first to nowhere (silence), the second to the
+            // outside, which answers with a reset.
+            var unknownPort = await Topology.ProbeAsync(from, "10.96.1.1", 81);
+            Assert.True(unknownPort.Outcome == ProbeOutcome.Refused, $"from {from}, a cluster IP's unknown port is rejected: {unknownPort}");
+            var unallocated = await Topology.ProbeAsync(from, Unallocated, 80);
+            Assert.True(unallocated.Outcome == ProbeOutcome.TimedOut, $"from {from}, an unallocated service address is dropped: {unallocated}");
+        }
+        AnsweredBy(await Topology.ProbeAsync(t.Pod("client"), "10.96.1.1", 80), "web1", "the cluster IP's own port still answers");
+    }
+
     private static void AnsweredBy(ProbeResult result, string pod, string what) =>
         Assert.True(result.Outcome == ProbeOutcome.Answered && result.Pod == pod, $"{what}: expected {pod}, got {result}");
 }
