@@ -124,7 +124,7 @@ public sealed partial class ProxyDaemon(
 
         var self = NodeFor(snapshot.Objects);
         var result = reconciler.Reconcile(snapshot.Objects, self.Context, options);
-        reportedWarnings = ReportNew(result.Warnings, reportedWarnings, p => LogObjectSkipped(logger, p));
+        reportedWarnings = ReportNew(snapshot.Warnings.Concat(result.Warnings), reportedWarnings, p => LogObjectSkipped(logger, p));
         health.SetNodeEligible(self.Eligible);
         try
         {

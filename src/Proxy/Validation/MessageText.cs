@@ -9,28 +9,32 @@ namespace Proxy.Validation;
 /// </summary>
 public static class MessageText
 {
-    private const int MaxCharacters = 80;
+    private const int MaxQuoted = 80;
+    private const int MaxLine = 400;
 
     /// <summary>In double quotes, with <c>"</c>, <c>\</c> and every non-printable character escaped; cut after 80 characters.</summary>
-    public static string Quote(string? text)
+    public static string Quote(string? text) => text is null ? "(none)" : Escape(text, quoted: true, MaxQuoted);
+
+    /// <summary>
+    /// A message from elsewhere (a parser's) that may quote object text: one line, non-printable characters escaped as
+    /// <see cref="Quote"/> escapes them, cut after 400 characters.
+    /// </summary>
+    public static string Line(string text) => Escape(text, quoted: false, MaxLine);
+
+    private static string Escape(string text, bool quoted, int max)
     {
-        if (text is null)
-        {
-            return "(none)";
-        }
-        var result = new StringBuilder("\"");
+        var result = new StringBuilder(quoted ? "\"" : "");
         var shown = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            if (shown++ == MaxCharacters)
+            if (shown++ == max)
             {
-                result.Append(CultureInfo.InvariantCulture, $"...\" ({text.Length} characters)");
-                return result.ToString();
+                return quoted ? result.Append(CultureInfo.InvariantCulture, $"...\" ({text.Length} characters)").ToString() : result.Append("...").ToString();
             }
             result.Append(rune.Value switch
             {
-                '"' => "\\\"",
-                '\\' => "\\\\",
+                '"' when quoted => "\\\"",
+                '\\' when quoted => "\\\\",
                 '\n' => "\\n",
                 '\r' => "\\r",
                 '\t' => "\\t",
@@ -41,6 +45,6 @@ public static class MessageText
                 _ => rune.ToString(),
             });
         }
-        return result.Append('"').ToString();
+        return quoted ? result.Append('"').ToString() : result.ToString();
     }
 }

@@ -49,9 +49,15 @@ internal static class ObjectChecks
         {
             return true;
         }
+        warnings.Add($"{kind} {Describe(item)}: {string.Join("; ", problems)}; {kind} skipped");
+        return false;
+    }
+
+    /// <summary>namespace/name as a warning names an object: quoted, as <see cref="MessageText.Quote"/> quotes, unless both are valid names.</summary>
+    public static string Describe(IKubernetesObject<V1ObjectMeta> item)
+    {
         var id = $"{item.Namespace() ?? "default"}/{item.Name()}";
         var plain = KubernetesFormats.Dns1123Label(item.Namespace() ?? "default") is null && KubernetesFormats.Dns1123Subdomain(item.Name() ?? "") is null;
-        warnings.Add($"{kind} {(plain ? id : MessageText.Quote(id))}: {string.Join("; ", problems)}; {kind} skipped");
-        return false;
+        return plain ? id : MessageText.Quote(id);
     }
 }
