@@ -10,14 +10,14 @@ namespace Proxy.Validation;
 public static class MessageText
 {
     private const int MaxQuoted = 80;
-    private const int MaxLine = 400;
+    private const int MaxLine = 2000;
 
     /// <summary>In double quotes, with <c>"</c>, <c>\</c> and every non-printable character escaped; cut after 80 characters.</summary>
     public static string Quote(string? text) => text is null ? "(none)" : Escape(text, quoted: true, MaxQuoted);
 
     /// <summary>
-    /// A message from elsewhere (a parser's) that may quote object text: one line, non-printable characters escaped as
-    /// <see cref="Quote"/> escapes them, cut after 400 characters.
+    /// A message that may quote object text (a parser's, a warning built from an object's fields): one line, non-printable characters escaped as
+    /// <see cref="Quote"/> escapes them, cut after 2,000 characters.
     /// </summary>
     public static string Line(string text) => Escape(text, quoted: false, MaxLine);
 
