@@ -7,7 +7,9 @@ using Proxy.Configuration;
 using Proxy.Core.Exec;
 using k8s;
 using k8s.Exceptions;
+using Proxy.Events;
 using Proxy.Exec;
+using Proxy.HealthChecks;
 using Proxy.Host;
 using Proxy.Kubernetes;
 using Proxy.Observability;
@@ -132,6 +134,17 @@ public static partial class ProxyCommand
         var metrics = new ProxyMetrics();
         // upstream's health timeout: a queued change not synced within two sync periods means trouble.
         var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
+        // Only for the daemon, as the status servers: --dry-run changes nothing, --once is not left running.
+        var serving = !options.Once && !options.DryRun;
+        using var events = serving && client is not null
+            ? new KubernetesEventRecorder(client, nodeName, TimeProvider.System, loggerFactory.CreateLogger<KubernetesEventRecorder>())
+            : null;
+        // upstream's service health checks report the proxier's health (livez's), not the node's eligibility.
+        using var healthChecks = serving
+            ? new ServiceHealthServers(nodeName, () => health.Report(includeNode: false).Healthy,
+                (IEventRecorder?)events ?? new LoggingEventRecorder(loggerFactory.CreateLogger<LoggingEventRecorder>()),
+                TimeProvider.System, loggerFactory.CreateLogger<ServiceHealthServers>())
+            : null;
 
         var daemon = new ProxyDaemon(
             source,
@@ -145,11 +158,12 @@ public static partial class ProxyCommand
             loggerFactory.CreateLogger<ProxyDaemon>(),
             // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
             // shows everything a real start would do to this node, and changes none of it.
-            BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput));
+            BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput),
+            healthChecks);
         daemon.Queued(); // the first sync is owed from the start
         source.Changed += daemon.Queued;
         using var servers = new StatusServers();
-        if (!options.Once && !options.DryRun)
+        if (serving)
         {
             // Only for the daemon, as upstream's ProxyServer.Run: --dry-run changes nothing, --once is not left running.
             if (OomScoreAdjuster.Apply(options.Config.OomScoreAdj) is { } why)

@@ -22,6 +22,7 @@ public sealed class ProxyDaemonTests : IDisposable
     {
         tracker = new ChangeTracker(clock);
         backend.SetupGet(b => b.Mode).Returns("fake");
+        backend.SetupGet(b => b.Renders).Returns(ServiceFeatures.All);
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
             .ReturnsAsync(BothFamilies);
