@@ -52,19 +52,19 @@ public class HostileNameTests
     [Fact]
     public void TheRealIptablesRestoreAcceptsThePayloadAndSavesEveryCommentAsWritten()
     {
-        using var ns = ScratchNamespace.Create("iptables-restore", "iptables-save");
+        using var ns = KernelNamespace.Create("iptables-restore", "iptables-save");
         var payload = Payload();
 
         var restored = ns.Exec("iptables-restore", payload, "--noflush");
         var saved = ns.Exec("iptables-save", null);
 
-        Assert.True(restored.ExitCode == 0, restored.Stderr);
-        foreach (var line in Lines(saved.Stdout).Where(l => l.StartsWith("-A ", StringComparison.Ordinal)))
+        Assert.True(restored.ExitCode == 0, restored.Error);
+        foreach (var line in Lines(saved.Output).Where(l => l.StartsWith("-A ", StringComparison.Ordinal)))
         {
             var tokens = Tokens(line);
             Assert.DoesNotContain(tokens.Where((t, i) => i == 0 || tokens[i - 1] != "--comment"), t => t.Contains(HostileNames.Marker, StringComparison.Ordinal));
         }
-        Assert.Equal(Comments(payload).ToHashSet(StringComparer.Ordinal), Comments(saved.Stdout).ToHashSet(StringComparer.Ordinal));
+        Assert.Equal(Comments(payload).ToHashSet(StringComparer.Ordinal), Comments(saved.Output).ToHashSet(StringComparer.Ordinal));
     }
 
     private static string Payload() =>

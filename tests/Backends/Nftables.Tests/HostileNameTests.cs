@@ -52,19 +52,19 @@ public partial class HostileNameTests
     [Fact]
     public void TheRealNftAppliesTheTransactionAndRunsNothingANameHolds()
     {
-        using var ns = ScratchNamespace.Create("nft");
+        using var ns = KernelNamespace.Create("nft");
         Assert.Equal(0, ns.Exec("nft", null, "add", "table", "inet", "sentinel").ExitCode);
 
         var applied = ns.Exec("nft", Transaction(), "-f", "-");
         var tables = ns.Exec("nft", null, "list", "tables");
         var listed = ns.Exec("nft", null, "list", "ruleset");
 
-        Assert.True(applied.ExitCode == 0, applied.Stderr);
+        Assert.True(applied.ExitCode == 0, applied.Error);
         // "flush ruleset" would have removed the sentinel; "add table ip INJECTED" would have made a table.
-        Assert.Equal(["table inet sentinel", "table ip kube-proxy"], tables.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Equal(["table inet sentinel", "table ip kube-proxy"], tables.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
         foreach (var name in HostileNames.All)
         {
-            Assert.Contains(NftObject.Comment(name.ToString()), listed.Stdout);
+            Assert.Contains(NftObject.Comment(name.ToString()), listed.Output);
         }
     }
 
