@@ -8,9 +8,7 @@ namespace Proxy.Tests.Reconciling;
 /// <summary>Objects the API server would refuse, from a source that let them through: each skipped with one warning, the rest programmed.</summary>
 public class InvalidObjectTests
 {
-    private static readonly NodeContext Node = NodeContext.Named("node-1");
-
-    private static ReconcileResult Run(string yaml) => Reconciler.Reconcile(FromYaml(yaml), Node, ReconcileOptions.Default);
+    private static ReconcileResult Run(string yaml) => Semantics.Run(yaml);
 
     private static string[] Names(ProxyState state) => [.. state.Services.Select(s => s.Name.ToString())];
 
