@@ -78,9 +78,21 @@ public static class NftNames
     public static string EndpointBase(ServicePortName port, Endpoint endpoint) =>
         HashAndTruncate($"{port.Namespace}/{port.Name}/{port.Protocol.ToLower()}/{port.PortName}__{endpoint.Address.ToString().Replace(':', '.')}/{endpoint.Port}");
 
+    /// <summary>
+    /// The hash of <paramref name="name"/>, then the name itself, with any character nft does not take in a name
+    /// (valid Kubernetes names never have one; validation keeps the others out) written "_": the hash, taken of the
+    /// name as it is, keeps such names apart.
+    /// </summary>
     private static string HashAndTruncate(string name)
     {
-        var based = UpstreamHash.Base32Sha256(name, 8) + "-" + name;
+        var safe = string.Create(name.Length, name, (chars, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                chars[i] = char.IsAsciiLetterOrDigit(text[i]) || text[i] is '_' or '.' or '/' or '-' ? text[i] : '_';
+            }
+        });
+        var based = UpstreamHash.Base32Sha256(name, 8) + "-" + safe;
         return based.Length > BaseLengthMax ? based[..(BaseLengthMax - 3)] + "..." : based;
     }
 }

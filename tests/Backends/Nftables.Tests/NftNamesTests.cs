@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.RegularExpressions;
+using Proxy.Backends.Testing;
 using Proxy.Core.Model;
 
 namespace Proxy.Backends.Nftables.Tests;
@@ -36,5 +38,22 @@ public class NftNamesTests
         Assert.EndsWith("...", a);
         Assert.NotEqual(a, b);
         Assert.True("local-masq-offcluster-".Length <= NftNames.PrefixLengthMax);
+    }
+
+    [Fact]
+    public void NamesNoValidObjectHasMakeNamesNftTakes_AndTheRealNftAppliesThem()
+    {
+        var state = HostileNames.State();
+        state = state with { Services = state.Services.Select(p => p with { Affinity = new ClientIPAffinity(60) }).ToEquatableArray() };
+        var transaction = NftPlanner.Full(NftRenderer.Render(state, new NftablesOptions())).ToString();
+
+        foreach (var name in Regex.Matches(transaction, @"^add (?:chain|set) ip kube-proxy (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value))
+        {
+            Assert.Matches("^[A-Za-z_.][A-Za-z0-9_./-]*$", name);
+            Assert.True(name.Length <= NftNames.NameLengthMax, name);
+        }
+        using var ns = KernelNamespace.Create("nft");
+        var applied = ns.Exec("nft", transaction, "-f", "-");
+        Assert.True(applied.ExitCode == 0, applied.Error);
     }
 }
