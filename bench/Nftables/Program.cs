@@ -1,19 +1,41 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Backends.Nftables;
 using Proxy.Bench;
+using Proxy.Bench.Nftables;
 using Proxy.Core.Exec;
 using Proxy.Reconciling;
 
-// Usage (root): dotnet run --project bench/Nftables -c Release [-- 1000,10000]
-// For each size: synthetic services × 10 endpoints (every 10th a NodePort), programmed in a fresh network namespace.
-var sizes = (args.Length > 0 ? args[0] : "1000,10000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-const int Endpoints = SyntheticCluster.Endpoints;
-var options = new ReconcileOptions(false, [System.Net.IPNetwork.Parse("10.128.0.0/9")]);
-var node = NodeContext.Named("node-1");
+// Usage (root): bench/Nftables/bin/Release/net10.0/Nftables [SIZES] [--repeat N] [--changes M] [--no-upstream]
+//   (or dotnet run --project bench/Nftables -c Release -- 1000,10000)
+// For each size: the synthetic cluster with SyntheticCluster's mix of features (plus a ServiceCIDR, so the guard rails
+// are in place), programmed in a fresh network namespace:
+//   (a) full sync end to end (reconcile + render + nft -f into an empty namespace), median of N; and the periodic resync
+//       over the table it built (which keeps affinity memories), median of N;
+//   (b) one endpoint of one service changed, end to end (incremental reconcile + render + diff + nft -f): median and max
+//       of M changes;
+//   (c) peak RSS of the daemon itself (--once from the same cluster as a manifest file), median of N;
+//   (d) reference: the same model in upstream kube-proxy's layout, nft -f only.
+// Every figure is printed with the load average and recorded in bench/results/scale.tsv (BenchResults).
+var sizes = (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "1000,10000")
+    .Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+var repeat = Flag("--repeat", 3);
+var changes = Flag("--changes", 20);
+var upstream = !args.Contains("--no-upstream");
+var options = SyntheticCluster.Options;
+var node = SyntheticCluster.Node;
+var nftOptions = new NftablesOptions();
 var exe = Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp");
+var serviceCidr = new V1ServiceCIDR
+{
+    ApiVersion = "networking.k8s.io/v1",
+    Kind = "ServiceCIDR",
+    Metadata = new V1ObjectMeta { Name = "kubernetes" },
+    Spec = new V1ServiceCIDRSpec { Cidrs = ["10.96.0.0/12"] },
+};
 
 foreach (var size in sizes)
 {
@@ -22,80 +44,141 @@ foreach (var size in sizes)
     try
     {
         var runner = new TimedNetnsRunner(ns);
-        var backend = new NftablesBackend(runner, new NftablesOptions(), NullLogger<NftablesBackend>.Instance);
-        var objects = SyntheticCluster.Objects(size, generation: 0);
-
-        // (a) full sync: model (reconcile) + render, then nft -f.
-        var clock = Stopwatch.StartNew();
+        var objects = SyntheticCluster.Objects(size, generation: 0) with { ServiceCIDRs = [serviceCidr] };
         var model = Reconciler.Reconcile(objects, node, options);
-        var modelMs = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
-        var text = NftPlanner.Full(NftRenderer.Render(model.IPv4, new NftablesOptions())).ToString();
-        var renderMs = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
-        runner.Calls.Clear();
-        await backend.SyncAsync(model.States, full: true, CancellationToken.None);
-        var syncMs = clock.Elapsed.TotalMilliseconds;
-        var nftMs = runner.Calls.Sum(c => c.TotalMilliseconds);
-        Console.WriteLine($"{size} services x {Endpoints}: full sync {syncMs:F0} ms end to end (model {modelMs:F0} ms + render {renderMs:F0} ms, "
-            + $"nft -f {nftMs:F0} ms for {text.Length / 1024} KiB)");
+        Console.WriteLine($"{size} services × {SyntheticCluster.Endpoints} endpoints: {Mix(model.IPv4)}");
 
-        // (b) one endpoint of one service changed, end to end (reconcile + render + diff + nft -f), median of 10.
-        // As in the daemon, unchanged objects are the same instances (informer caches keep them), so the
-        // incremental reconciler and the per-port render cache skip them.
-        var reconciler = new IncrementalReconciler();
-        var baseline = reconciler.Reconcile(objects, node, options);
-        await backend.SyncAsync(baseline.States, full: true, CancellationToken.None);
-        var samples = new List<double>();
-        var reconcileSamples = new List<double>();
-        for (var g = 1; g <= 10; g++)
+        // (a) full sync into an empty table, then the resync over it; each N times.
+        var full = new List<(double Total, double Model, double Render, double Nft)>();
+        var resyncs = new List<double>();
+        var kib = 0;
+        for (var r = 0; r < repeat; r++)
         {
-            var changed = objects with { EndpointSlices = objects.EndpointSlices.SetItem(0, SyntheticCluster.Objects(1, generation: g).EndpointSlices[0]) };
+            Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", NftNames.Table);
+            var backend = new NftablesBackend(runner, nftOptions, NullLogger<NftablesBackend>.Instance);
             runner.Calls.Clear();
+            var clock = Stopwatch.StartNew();
+            var reconciled = Reconciler.Reconcile(objects, node, options);
+            var modelMs = clock.Elapsed.TotalMilliseconds;
+            await backend.SyncAsync(reconciled.States, full: true, CancellationToken.None);
+            var total = clock.Elapsed.TotalMilliseconds;
+            var nftMs = runner.Milliseconds("nft");
             clock.Restart();
-            var next = reconciler.Reconcile(changed, node, options);
-            reconcileSamples.Add(clock.Elapsed.TotalMilliseconds);
-            var result = await backend.SyncAsync(next.States, full: false, CancellationToken.None);
-            samples.Add(clock.Elapsed.TotalMilliseconds);
-            if (result.Full)
+            kib = NftPlanner.Full(NftRenderer.Render(reconciled.IPv4, nftOptions)).ToString().Length / 1024;
+            full.Add((total, modelMs, clock.Elapsed.TotalMilliseconds, nftMs));
+            clock.Restart();
+            await backend.SyncAsync(reconciled.States, full: true, CancellationToken.None);
+            resyncs.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        var a = full.OrderBy(f => f.Total).ElementAt(full.Count / 2);
+        BenchResults.Record("nftables", size, "full_sync_s", a.Total / 1000);
+        Console.WriteLine($"{size}: (a) full sync end to end, median of {repeat}: {a.Total:F0} ms (reconcile {a.Model:F0} ms, render {a.Render:F0} ms, "
+            + $"nft -f {a.Nft:F0} ms for {kib} KiB; all: {string.Join(", ", full.Select(f => f.Total.ToString("F0", CultureInfo.InvariantCulture)))}) ({BenchResults.Load()})");
+        Console.WriteLine($"{size}:     periodic resync over the table, median of {repeat}: {Median(resyncs):F0} ms ({BenchResults.Load()})");
+
+        // (b) one endpoint of one service changed. As in the daemon, unchanged objects are the same instances (informer
+        // caches keep them), so the incremental reconciler and the per-port render cache skip them.
+        {
+            var backend = new NftablesBackend(runner, nftOptions, NullLogger<NftablesBackend>.Instance);
+            var reconciler = new IncrementalReconciler();
+            await backend.SyncAsync(reconciler.Reconcile(objects, node, options).States, full: true, CancellationToken.None);
+            var samples = new List<double>();
+            var nftSamples = new List<double>();
+            var current = objects;
+            for (var g = 1; g <= changes; g++)
             {
-                throw new InvalidOperationException("expected a partial sync");
+                current = SyntheticCluster.WithOneEndpointMoved(current, g);
+                runner.Calls.Clear();
+                var clock = Stopwatch.StartNew();
+                var result = await backend.SyncAsync(reconciler.Reconcile(current, node, options).States, full: false, CancellationToken.None);
+                samples.Add(clock.Elapsed.TotalMilliseconds);
+                nftSamples.Add(runner.Milliseconds("nft"));
+                if (result.Full)
+                {
+                    throw new InvalidOperationException("expected a partial sync");
+                }
             }
+            BenchResults.Record("nftables", size, "one_endpoint_ms", Median(samples));
+            BenchResults.Record("nftables", size, "one_endpoint_max_ms", samples.Max());
+            Console.WriteLine($"{size}: (b) one endpoint changed, end to end, {changes} changes: median {Median(samples):F1} ms, max {samples.Max():F1} ms "
+                + $"(nft -f median {Median(nftSamples):F1} ms) ({BenchResults.Load()})");
         }
-        samples.Sort();
-        reconcileSamples.Sort();
-        Console.WriteLine($"{size}: one endpoint changed: median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
-            + $"(reconcile median {reconcileSamples[5]:F1} ms; nft -f in the last: {runner.Calls.Sum(c => c.TotalMilliseconds):F1} ms)");
-        Console.WriteLine($"{size}: this process' peak RSS {SyntheticCluster.PeakRssMiB(Environment.ProcessId):F0} MiB");
 
-        // (c) the daemon itself, --once from manifests, peak RSS sampled from /proc while it runs.
-        var dir = Directory.CreateTempSubdirectory("kps-bench-nft-").FullName;
-        File.WriteAllText(Path.Combine(dir, "cluster.yaml"), SyntheticCluster.Manifests(size));
-        var daemon = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, exe, "--once", "--proxy-mode", "nftables", "--manifests", dir, "--cluster-cidr", "10.128.0.0/9"])
+        // Where (b)'s time goes in this process, without nft: each step of a partial sync, medians of M changes.
         {
-            RedirectStandardError = true,
-        })!;
-        double peak = 0;
-        var daemonClock = Stopwatch.StartNew();
-        while (!daemon.HasExited)
-        {
-            peak = Math.Max(peak, SyntheticCluster.PeakRssMiB(daemon.Id));
-            await Task.Delay(20);
+            var reconciler = new IncrementalReconciler();
+            var previous = NftRenderer.Render(reconciler.Reconcile(objects, node, options).IPv4, nftOptions);
+            var steps = new Dictionary<string, List<double>> { ["reconcile"] = [], ["render"] = [], ["plan"] = [], ["print"] = [] };
+            var current = objects;
+            for (var g = 1; g <= changes; g++)
+            {
+                current = SyntheticCluster.WithOneEndpointMoved(current, g);
+                var clock = Stopwatch.StartNew();
+                var state = reconciler.Reconcile(current, node, options).IPv4;
+                steps["reconcile"].Add(clock.Elapsed.TotalMilliseconds);
+                clock.Restart();
+                var ruleset = NftRenderer.Render(state, nftOptions, previous);
+                steps["render"].Add(clock.Elapsed.TotalMilliseconds);
+                clock.Restart();
+                var transaction = NftPlanner.Partial(ruleset, previous)!;
+                steps["plan"].Add(clock.Elapsed.TotalMilliseconds);
+                clock.Restart();
+                _ = transaction.ToString();
+                steps["print"].Add(clock.Elapsed.TotalMilliseconds);
+                previous = ruleset;
+            }
+            Console.WriteLine($"{size}:     of which in this process (medians): {string.Join(", ", steps.Select(s => $"{s.Key} {Median(s.Value):F1} ms"))} ({BenchResults.Load()})");
         }
-        var log = await daemon.StandardError.ReadToEndAsync();
-        Console.WriteLine($"{size}: daemon --once from manifests: exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB");
-        if (daemon.ExitCode != 0)
-        {
-            Console.WriteLine(log);
-        }
-        Directory.Delete(dir, recursive: true);
 
-        // (d) reference: upstream's layout (a chain per service and per endpoint) for the same cluster, nft -f only.
-        var upstream = UpstreamLayout(size);
-        Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "kube-proxy");
-        clock.Restart();
-        await runner.RunAsync(Command.Write("nft", upstream, "-f", "-"), CancellationToken.None);
-        Console.WriteLine($"{size}: upstream layout, nft -f: {clock.Elapsed.TotalMilliseconds:F0} ms for {upstream.Length / 1024} KiB");
+        // (c) the daemon itself, --once from the cluster as a manifest file, peak RSS sampled from /proc while it runs.
+        {
+            var dir = Directory.CreateTempSubdirectory("kps-bench-nft-").FullName;
+            File.WriteAllText(Path.Combine(dir, "cluster.yaml"), SyntheticCluster.Manifests(size) + KubernetesJson.Serialize(serviceCidr) + "\n");
+            var peaks = new List<double>();
+            var seconds = new List<double>();
+            for (var r = 0; r < repeat; r++)
+            {
+                Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", NftNames.Table);
+                var daemon = Process.Start(new ProcessStartInfo("ip",
+                    ["netns", "exec", ns, exe, "--once", "--proxy-mode", "nftables", "--manifests", dir, "--cluster-cidr", SyntheticCluster.ClusterCidr, "--hostname-override", SyntheticCluster.NodeName])
+                {
+                    RedirectStandardError = true,
+                })!;
+                var log = daemon.StandardError.ReadToEndAsync();
+                double peak = 0;
+                var clock = Stopwatch.StartNew();
+                while (!daemon.HasExited)
+                {
+                    peak = Math.Max(peak, SyntheticCluster.PeakRssMiB(daemon.Id));
+                    await Task.Delay(20);
+                }
+                if (daemon.ExitCode != 0)
+                {
+                    Console.WriteLine(await log);
+                    throw new InvalidOperationException($"the daemon exited {daemon.ExitCode}");
+                }
+                peaks.Add(peak);
+                seconds.Add(clock.Elapsed.TotalSeconds);
+            }
+            Directory.Delete(dir, recursive: true);
+            BenchResults.Record("nftables", size, "daemon_rss_mib", Median(peaks));
+            Console.WriteLine($"{size}: (c) daemon --once from manifests, median of {repeat}: peak RSS {Median(peaks):F0} MiB, {Median(seconds):F1} s "
+                + $"(all: {string.Join(", ", peaks.Select(p => p.ToString("F0", CultureInfo.InvariantCulture)))} MiB) ({BenchResults.Load()})");
+        }
+
+        // (d) reference: the same model in upstream's layout (a chain per service port and endpoint), nft -f only.
+        if (upstream)
+        {
+            var text = UpstreamLayout.Render(model.IPv4, nftOptions.MasqueradeMark);
+            Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", NftNames.Table);
+            runner.Calls.Clear();
+            runner.Limit = TimeSpan.FromMinutes(30);
+            await runner.RunAsync(Command.Write("nft", text, "-f", "-"), CancellationToken.None);
+            runner.Limit = null;
+            var ms = runner.Milliseconds("nft");
+            BenchResults.Record("nftables upstream layout", size, "full_sync_s", ms / 1000);
+            Console.WriteLine($"{size}: (d) upstream's layout, nft -f: {ms:F0} ms for {text.Length / 1024} KiB, nft peak RSS {runner.Calls[^1].PeakMiB:F0} MiB ({BenchResults.Load()})");
+        }
     }
     finally
     {
@@ -103,58 +186,26 @@ foreach (var size in sizes)
     }
 }
 
-static string UpstreamLayout(int size)
+int Flag(string name, int fallback)
 {
-    var text = new StringBuilder("add table ip kube-proxy\nadd map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
-    var elements = new List<string>();
-    for (var i = 0; i < size; i++)
-    {
-        var svc = $"service-{i}";
-        text.Append($"add chain ip kube-proxy {svc}\n");
-        var vmap = new List<string>();
-        for (var j = 0; j < Endpoints; j++)
-        {
-            var ep = $"endpoint-{i}-{j}";
-            text.Append($"add chain ip kube-proxy {ep}\n");
-            text.Append($"add rule ip kube-proxy {ep} ip saddr {SyntheticCluster.Address(i, j, 0)} jump mark-for-masquerade\n".Replace(" jump mark-for-masquerade", " meta mark set meta mark or 0x4000", StringComparison.Ordinal));
-            text.Append($"add rule ip kube-proxy {ep} meta l4proto tcp dnat to {SyntheticCluster.Address(i, j, 0)}:8080\n");
-            vmap.Add($"{j} : goto {ep}");
-        }
-        text.Append($"add rule ip kube-proxy {svc} numgen random mod {Endpoints} vmap {{ {string.Join(", ", vmap)} }}\n");
-        elements.Add($"10.{96 + (i / 62500)}.{i / 250 % 250}.{(i % 250) + 1} . tcp . 80 : goto {svc}");
-    }
-    text.Append($"add element ip kube-proxy service-ips {{ {string.Join(", ", elements)} }}\n");
-    return text.ToString();
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+static string Mix(Proxy.Core.Model.ProxyState state)
+{
+    var ports = state.Services;
+    int Count(Func<Proxy.Core.Model.ServicePort, bool> which) => ports.Count(which);
+    return $"{Count(p => p.NodePort != 0)} with a node port, {Count(p => p.LoadBalancerIPs.Count > 0)} load-balanced "
+        + $"({Count(p => p.LoadBalancerSourceRanges.Count > 0)} with source ranges), {Count(p => p.External.Endpoints == Proxy.Core.Model.EndpointSetKind.Local)} ETP Local, "
+        + $"{Count(p => p.Affinity is not null)} with affinity, {Count(p => p.Internal.Endpoints == Proxy.Core.Model.EndpointSetKind.Local)} ITP Local; "
+        + $"{ports.Sum(p => p.ClusterEndpoints.Count)} cluster-set endpoints, {ports.Sum(p => p.LocalEndpoints.Count)} local-set endpoints";
 }
 
 static void Run(string file, params string[] arguments)
 {
     using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true })!;
     process.WaitForExit();
-}
-
-/// <summary>Runs kernel tools inside the benchmark's namespace, timing each call.</summary>
-internal sealed class TimedNetnsRunner(string ns) : ICommandRunner
-{
-    /// <summary>How long each call took, in order (the caller clears it).</summary>
-    public List<TimeSpan> Calls { get; } = [];
-
-    public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["netns", "exec", ns, command.FileName, .. command.Arguments])
-        {
-            info.ArgumentList.Add(a);
-        }
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardInput.WriteAsync(command.StandardInput ?? "");
-        process.StandardInput.Close();
-        await process.WaitForExitAsync(cancellationToken);
-        Calls.Add(clock.Elapsed);
-        var result = new CommandResult(process.ExitCode, await stdout, await stderr);
-        return result.Succeeded ? result : throw new InvalidOperationException($"{command}: {result.StandardError}");
-    }
 }

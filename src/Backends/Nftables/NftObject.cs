@@ -1,3 +1,4 @@
+using System.Text;
 using Proxy.Core.Text;
 
 namespace Proxy.Backends.Nftables;
@@ -10,6 +11,9 @@ public abstract record NftObject(string Family, string Table)
 
     /// <summary>The object as written after <c>add</c>, <c>delete</c> or <c>flush</c> (definitions only with add).</summary>
     public abstract string Print(NftVerb verb);
+
+    /// <summary>Appends what <see cref="Print"/> returns (objects with a lot to print override it to skip the copy).</summary>
+    public virtual StringBuilder PrintTo(StringBuilder text, NftVerb verb) => text.Append(Print(verb));
 
     /// <summary>
     /// Quotes a comment for nft. nft's quoted strings have no escapes (a <c>"</c> always ends one), so a <c>"</c> in a

@@ -77,18 +77,30 @@ public static class NftPlanner
         {
             return null;
         }
-        var removedPorts = previous.Ports.Where(p => !desired.Ports.ContainsKey(p.Key)).Select(p => p.Value).ToList();
-        var addedPorts = desired.Ports.Where(p => !previous.Ports.ContainsKey(p.Key)).Select(p => p.Value).ToList();
+        var (added, removed) = NftRuleset.Changes(desired, previous);
+        var removedPorts = removed.Select(p => previous.Ports[p]).ToList();
+        var addedPorts = added.Select(p => desired.Ports[p]).ToList();
 
-        // Elements: a port's own, plus shared ones whose count crossed zero. A key whose value changed is deleted, then added.
-        var removed = removedPorts.SelectMany(p => p.Elements)
-            .Concat(removedPorts.SelectMany(p => p.SharedElements).Where(e => !desired.SharedElements.ContainsKey(e))).ToList();
-        var added = addedPorts.SelectMany(p => p.Elements)
-            .Concat(addedPorts.SelectMany(p => p.SharedElements).Where(e => !previous.SharedElements.ContainsKey(e))).ToList();
-        var addedSet = added.ToHashSet();
-        var removedSet = removed.ToHashSet();
-        var deletes = removed.Where(e => !addedSet.Contains(e)).Distinct().ToList();
-        var adds = added.Where(e => !removedSet.Contains(e)).Distinct().ToList();
+        // Elements: a port's own, plus shared ones whose count crossed zero (the count before is the count now, less what
+        // the added ports bring, plus what the removed ones took). A key whose value changed is deleted, then added.
+        var contributed = new Dictionary<(string, NftElement), int>();
+        foreach (var element in addedPorts.SelectMany(p => p.SharedElements))
+        {
+            contributed[element] = contributed.GetValueOrDefault(element) + 1;
+        }
+        foreach (var element in removedPorts.SelectMany(p => p.SharedElements))
+        {
+            contributed[element] = contributed.GetValueOrDefault(element) - 1;
+        }
+        var counts = desired.SharedElements;
+        var removedElements = removedPorts.SelectMany(p => p.Elements)
+            .Concat(contributed.Keys.Where(e => !counts.ContainsKey(e))).ToList();
+        var addedElements = addedPorts.SelectMany(p => p.Elements)
+            .Concat(contributed.Where(e => counts.GetValueOrDefault(e.Key) > 0 && counts.GetValueOrDefault(e.Key) - e.Value == 0).Select(e => e.Key)).ToList();
+        var addedSet = addedElements.ToHashSet();
+        var removedSet = removedElements.ToHashSet();
+        var deletes = removedElements.Where(e => !addedSet.Contains(e)).Distinct().ToList();
+        var adds = addedElements.Where(e => !removedSet.Contains(e)).Distinct().ToList();
 
         // Objects: the shared groups whose count crossed zero, and the changed ports' own (by name: an affinity set that
         // stays as it was is left alone, with its memory).

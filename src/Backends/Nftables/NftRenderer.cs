@@ -23,12 +23,11 @@ public static class NftRenderer
         var same = previous is not null && previous.Scaffold.SequenceEqual(scaffold) ? previous : null;
         var groups = same is null ? new Dictionary<string, NftGroup>(StringComparer.Ordinal) : new Dictionary<string, NftGroup>(same.Groups, StringComparer.Ordinal);
         var endpointComments = options.EndpointComments(state.Services.Sum(p => p.ReachableEndpoints.Count));
-        var ports = new Dictionary<ServicePort, PortElements>(state.Services.Count);
+        var ports = new Dictionary<ServicePort, PortElements>(state.Services.Count, PortIdentity.Instance);
+        var reuse = same is not null && same.EndpointComments == endpointComments;
         foreach (var port in state.Services)
         {
-            ports[port] = same is not null && same.EndpointComments == endpointComments && same.Ports.TryGetValue(port, out var rendered)
-                ? rendered
-                : new PortRenderer(port, f, groups, endpointComments).Render();
+            ports[port] = reuse && same!.Ports.TryGetValue(port, out var rendered) ? rendered : new PortRenderer(port, f, groups, endpointComments).Render();
         }
         return new NftRuleset(f.Family, scaffold, ports, same?.EndpointComments == endpointComments ? same : null) { EndpointComments = endpointComments };
     }

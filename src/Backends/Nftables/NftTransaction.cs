@@ -28,7 +28,7 @@ public sealed class NftTransaction
         var text = new StringBuilder();
         foreach (var (verb, item) in commands)
         {
-            text.Append(verb.ToString().ToLowerInvariant()).Append(' ').Append(item.Print(verb)).Append('\n');
+            item.PrintTo(text.Append(verb switch { NftVerb.Add => "add ", NftVerb.Delete => "delete ", _ => "flush " }), verb).Append('\n');
         }
         return text.ToString();
     }

@@ -95,9 +95,11 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
     }
 
     /// <summary>Service ports that are new, gone or different since <paramref name="before"/>, by name.</summary>
-    private static int ChangedServices(NftRuleset now, NftRuleset before) =>
-        now.Ports.Keys.Where(p => !before.Ports.ContainsKey(p)).Concat(before.Ports.Keys.Where(p => !now.Ports.ContainsKey(p)))
-            .Select(p => p.Name).Distinct().Count();
+    private static int ChangedServices(NftRuleset now, NftRuleset before)
+    {
+        var (added, removed) = NftRuleset.Changes(now, before);
+        return added.Concat(removed).Select(p => p.Name).Distinct().Count();
+    }
 
     [LoggerMessage(EventId = 250, Level = LogLevel.Debug, Message = "Running nft -f with {Commands} commands")]
     private static partial void LogApplying(ILogger logger, int commands);
