@@ -22,6 +22,22 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
 
     public string Mode => "iptables";
 
+    public IReadOnlySet<BackendMetric> Metrics { get; } = new HashSet<BackendMetric>
+    {
+        BackendMetric.FullAndPartialSyncDurations, BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures, BackendMetric.IptablesRules,
+    };
+
+    /// <summary>As upstream: every failed sync is a restore failure, and a failed partial one is also a partial restore failure.</summary>
+    public IReadOnlyList<BackendMetric> FailureCounters(ProxySyncException failure) =>
+        failure.PartialSync ? [BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures] : [BackendMetric.IptablesRestoreFailures];
+
+    /// <summary>route_localnet=1 when node ports answer on 127.0.0.1 (upstream sets it at start, for IPv4 only).</summary>
+    public IReadOnlyList<KernelSetting> NodeSettings(IReadOnlyList<ProxyState> desired) =>
+        desired.Any(s => s.Node.NodePorts.Loopback)
+            ? [new(RouteLocalnet, "1", "node ports on 127.0.0.1",
+                IfFails: "turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
+            : [];
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 
@@ -66,9 +82,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                     transaction = RestorePlanner.Partial(rulesNow, previous!, out changedHere);
                 }
 
-                if (state.Node.NodePorts.Loopback)
+                foreach (var _ in KernelSettings.Ensure(sysctl, NodeSettings([state])))
                 {
-                    EnsureRouteLocalnet();
+                    LogRouteLocalnet(logger);
                 }
                 if (!transaction.IsEmpty)
                 {
@@ -85,7 +101,11 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
             {
                 byTable[chain.Table] = byTable.GetValueOrDefault(chain.Table) + chain.Rules.Count;
             }
-            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal) });
+            families.Add(new FamilySync(state.Family, familyFull)
+            {
+                RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal),
+                RulesWrittenByTable = BaseChains.Tables.ToImmutableDictionary(t => t, transaction.RulesWrittenIn, StringComparer.Ordinal),
+            });
             servicePorts += state.Services.Count;
             changed += changedHere;
             rules += transaction.RulesWritten;
@@ -99,24 +119,6 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         foreach (var family in await IptablesTools.CleanupAsync(runner, RestorePlanner.Cleanup, cancellationToken).ConfigureAwait(false))
         {
             LogFamilySkipped(logger, family, IptablesTools.For(family).Save);
-        }
-    }
-
-    private void EnsureRouteLocalnet()
-    {
-        if (sysctl.Get(RouteLocalnet) == "1")
-        {
-            return;
-        }
-        try
-        {
-            sysctl.Set(RouteLocalnet, "1");
-            LogRouteLocalnet(logger);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ProxySyncException($"cannot set {RouteLocalnet.Replace('/', '.')}=1 for node ports on 127.0.0.1: {e.Message}; "
-                + "turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses", e);
         }
     }
 

@@ -17,6 +17,9 @@ public sealed class RestoreTransaction
     /// <summary>Number of rules appended or inserted.</summary>
     public int RulesWritten => sections.Values.Sum(s => s.Appends.Count + s.Inserts.Count);
 
+    /// <summary>Number of rules appended or inserted in <paramref name="table"/>.</summary>
+    public int RulesWrittenIn(string table) => sections.Values.Where(s => s.Name == table).Sum(s => s.Appends.Count + s.Inserts.Count);
+
     /// <summary>Declares a user chain: creates it, or flushes it if it exists (that is how a chain is rewritten).</summary>
     public void Declare(string table, string chain)
     {
