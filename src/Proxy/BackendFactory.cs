@@ -47,7 +47,7 @@ public static class BackendFactory
     };
 
     /// <summary>Kernel parameters; with --dry-run, writes are printed instead.</summary>
-    private static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+    public static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
 
     private static IpvsBackend CreateIpvs(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
     {

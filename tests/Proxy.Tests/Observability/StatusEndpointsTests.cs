@@ -53,6 +53,8 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         Directory.CreateDirectory(tools);
         Directory.CreateDirectory(Manifests);
         File.WriteAllText(Path.Combine(Manifests, "a.yaml"), Service("a", "10.96.0.1"));
+        // As upstream, /healthz needs this node's Node object to call the node eligible.
+        File.WriteAllText(Path.Combine(Manifests, "node.yaml"), "apiVersion: v1\nkind: Node\nmetadata: {name: node-1}\n");
         foreach (var save in new[] { "iptables-save", "ip6tables-save" })
         {
             Script(Path.Combine(tools, save), "#!/bin/sh\nexit 0\n");
@@ -133,30 +135,13 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private static bool HasSample(string metrics, string series) =>
         metrics.Split('\n').Any(l => l.StartsWith(series + " ", StringComparison.Ordinal));
 
-    /// <summary>
-    /// upstream's metrics (pkg/proxy/metrics/metrics.go, 1.33 and later): name, type, label names. Per-family values carry
-    /// ip_family; the change counters and healthz/livez (shared by the families upstream) do not.
-    /// </summary>
+    /// <summary>upstream's metrics in iptables mode, from the reference list the unit tests check too; what issue 16 and nfacct add is left out.</summary>
     private static readonly (string Name, string Type, string[] Labels)[] Upstream =
-    [
-        ("kubeproxy_sync_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_full_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_partial_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "gauge", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "gauge", ["ip_family"]),
-        ("kubeproxy_network_programming_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "gauge", []),
-        ("kubeproxy_sync_proxy_rules_endpoint_changes_total", "counter", []),
-        ("kubeproxy_sync_proxy_rules_service_changes_pending", "gauge", []),
-        ("kubeproxy_sync_proxy_rules_service_changes_total", "counter", []),
-        ("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "counter", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "counter", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_iptables_total", "gauge", ["ip_family", "table"]),
-        ("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "counter", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "gauge", ["ip_family", "traffic_policy"]),
-        ("kubeproxy_proxy_healthz_total", "counter", ["code"]),
-        ("kubeproxy_proxy_livez_total", "counter", ["code"]),
-    ];
+        [.. File.ReadAllLines(RepositoryPaths.File("tests", "Proxy.Tests", "Observability", "testdata", "kube-proxy-v1.36-metrics.tsv"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('\t'))
+            .Where(c => c[4].Split(',').Contains("iptables") && c[5] is not ("issue 16" or "nfacct"))
+            .Select(c => (c[0], c[1], c[2].Split(',', StringSplitOptions.RemoveEmptyEntries)))];
 
     /// <summary>Every sample line of <paramref name="name"/> (its _bucket, _sum and _count too), with its label names sorted; a bucket's le left out.</summary>
     private static List<string[]> LabelNames(string metrics, string name) =>
@@ -218,7 +203,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         // Exactly upstream's metrics: none missing, none of our own under its prefix.
         Assert.Equal(
             Upstream.Select(m => $"{m.Name} {m.Type}").Order(StringComparer.Ordinal),
-            metrics.Split('\n').Where(l => l.StartsWith("# TYPE kubeproxy_", StringComparison.Ordinal)).Select(l => l["# TYPE ".Length..]).Order(StringComparer.Ordinal));
+            metrics.Split('\n').Where(l => l.StartsWith("# TYPE kube", StringComparison.Ordinal)).Select(l => l["# TYPE ".Length..]).Order(StringComparer.Ordinal));
         foreach (var (name, _, labels) in Upstream)
         {
             var samples = LabelNames(metrics, name);
@@ -260,6 +245,12 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         Assert.Equal(1, File.ReadAllText(NftLog).Split('\n').Count(l => l == "delete table ip kube-proxy"));
 
         Assert.Equal((200, "iptables"), await GetAsync(metricsPort, "/proxyMode"));
+        // The metrics port's own /healthz (component-base's, no checks) and /flagz, as upstream's metrics server has them.
+        Assert.Equal((200, "ok"), await GetAsync(metricsPort, "/healthz"));
+        var flagz = (await GetAsync(metricsPort, "/flagz")).Body;
+        Assert.Contains("\nhostname-override=node-1\n", flagz);
+        Assert.Contains("\niptables-sync-period=1s\n", flagz);
+        Assert.Contains("\nconntrack-min=131072\n", flagz);
         var configz = JsonNode.Parse((await GetAsync(metricsPort, "/configz")).Body)!;
         Assert.Equal(14, configz["kubeproxy.config.k8s.io"]!["iptables"]!["masqueradeBit"]!.GetValue<int>());
         Assert.Equal("1s", configz["kubeproxy.config.k8s.io"]!["iptables"]!["syncPeriod"]!.GetValue<string>());
@@ -270,17 +261,19 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     {
         StartDaemon();
         var (_, healthy) = await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 200, "turned healthy");
-        var body = JsonNode.Parse(healthy)!;
+        var body = JsonNode.Parse(healthy)!.AsObject();
+        Assert.Equal(["lastUpdated", "currentTime", "nodeEligible", "healthy", "status"], body.Select(p => p.Key));
         Assert.True(body["nodeEligible"]!.GetValue<bool>());
-        Assert.NotNull(body["lastUpdated"]);
-        Assert.NotNull(body["currentTime"]);
+        Assert.True(body["healthy"]!.GetValue<bool>());
+        Assert.True(body["status"]!["IPv4"]!["healthy"]!.GetValue<bool>());
         var (liveStatus, live) = await GetAsync(healthPort, "/livez");
         Assert.Equal(200, liveStatus);
-        Assert.Null(JsonNode.Parse(live)!["nodeEligible"]);
+        Assert.Equal(["lastUpdated", "currentTime", "healthy", "status"], JsonNode.Parse(live)!.AsObject().Select(p => p.Key));
 
         File.WriteAllText(BlockFile, "");
         File.WriteAllText(Path.Combine(Manifests, "b.yaml"), Service("b", "10.96.0.2"));
-        await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 503, "turned 503 while iptables-restore hangs");
+        var (_, stalled) = await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 503, "turned 503 while iptables-restore hangs");
+        Assert.False(JsonNode.Parse(stalled)!["healthy"]!.GetValue<bool>());
         Assert.Equal(503, (await GetAsync(healthPort, "/livez")).Status);
 
         File.Delete(BlockFile);
