@@ -6,6 +6,7 @@ using Proxy.Cli;
 using Proxy.Configuration;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
+using Proxy.Core.Host;
 using k8s;
 using k8s.Exceptions;
 using Proxy.Exec;
@@ -91,7 +92,9 @@ public static partial class ProxyCommand
             runner = new DryRunCommandRunner(runner, stdout);
         }
         var dryRunOutput = options.DryRun ? stdout : null;
-        var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput);
+        INfacct nfacct = new NetlinkNfacct();
+        // --cleanup makes nothing, nfacct counters included (upstream's platformCleanup does not either).
+        var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput, options.Cleanup ? null : nfacct);
 
         if (options.Cleanup)
         {
@@ -130,7 +133,7 @@ public static partial class ProxyCommand
             ? new ManifestDirectory(options.ManifestsDirectory!, tracker)
             : KubernetesSource.Create(client, nodeName, tracker, TimeProvider.System, loggerFactory);
         using var disposeSource = source as IDisposable;
-        var metrics = new ProxyMetrics(backend.Metrics, build);
+        var metrics = new ProxyMetrics(backend.Metrics, build, nfacct);
         // upstream's health timeout: a queued change not synced within two sync periods means trouble.
         var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
 

@@ -25,6 +25,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
     public IReadOnlySet<BackendMetric> Metrics { get; } = new HashSet<BackendMetric>
     {
         BackendMetric.FullAndPartialSyncDurations, BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures, BackendMetric.IptablesRules,
+        BackendMetric.NfacctCounters,
     };
 
     /// <summary>As upstream: every failed sync is a restore failure, and a failed partial one is also a partial restore failure.</summary>

@@ -18,9 +18,10 @@ public static class IptablesRenderer
         var mark = options.MasqueradeMark;
         var rules = new RenderedRules();
         var largeCluster = state.Services.Sum(p => p.ReachableEndpoints.Count) > options.LargeClusterEndpoints;
+        var countLocalhost = state.Node.NodePorts.Loopback && options.NfacctCounters.Contains(IptablesOptions.LocalhostNodePortsCounter);
         foreach (var port in state.Services)
         {
-            new ServicePortRules(port, state.Family, state.Node.LocalDetector, largeCluster).Render(rules);
+            new ServicePortRules(port, state.Family, state.Node.LocalDetector, largeCluster, countLocalhost).Render(rules);
         }
         rules.NatServices.AddRange(NodePortDispatch(state.Family, state.Node.NodePorts));
 
@@ -28,7 +29,9 @@ public static class IptablesRenderer
         if (options.DropInvalid)
         {
             // Without nf_conntrack_tcp_be_liberal, out-of-window packets are INVALID and would reset connections (#74839).
-            forward.Add("-m conntrack --ctstate INVALID -j DROP");
+            forward.Add(options.NfacctCounters.Contains(IptablesOptions.CtStateInvalidCounter)
+                ? $"-m conntrack --ctstate INVALID -m nfacct --nfacct-name {IptablesOptions.CtStateInvalidCounter} -j DROP"
+                : "-m conntrack --ctstate INVALID -j DROP");
         }
         forward.Add($"-m comment --comment \"kubernetes forwarding rules\" -m mark --mark {mark}/{mark} -j ACCEPT");
         forward.Add("-m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");

@@ -1,5 +1,6 @@
 using Prometheus;
 using Proxy.Core.Backends;
+using Proxy.Core.Host;
 using Proxy.Core.Model;
 
 namespace Proxy.Observability;
@@ -43,7 +44,8 @@ public sealed class ProxyMetrics
     /// <summary>Held by a scrape for its whole collection and by every <see cref="Publish"/>; a SemaphoreSlim, because the collection awaits.</summary>
     private readonly SemaphoreSlim gate = new(1, 1);
 
-    public ProxyMetrics(IEnumerable<BackendMetric> backendMetrics, BuildInfo build)
+    /// <param name="nfacct">Where the nfacct-based metrics of iptables mode are read at each scrape (none: they have no value).</param>
+    public ProxyMetrics(IEnumerable<BackendMetric> backendMetrics, BuildInfo build, INfacct? nfacct = null)
     {
         Registered = backendMetrics.ToHashSet();
         var factory = Metrics.WithCustomRegistry(Registry);
@@ -84,6 +86,11 @@ public sealed class ProxyMetrics
         if (Registered.Contains(BackendMetric.NftablesCleanupFailures))
         {
             NftablesCleanupFailures = factory.CreateCounter("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total", "Cumulative proxy nftables cleanup failures", IpFamilyLabel);
+        }
+
+        if (Registered.Contains(BackendMetric.NfacctCounters) && nfacct is not null)
+        {
+            RegisterNfacct(factory, nfacct);
         }
 
         build.Register(factory);
@@ -199,6 +206,31 @@ public sealed class ProxyMetrics
         {
             NoLocalEndpoints.WithLabels(policy, label);
         }
+    }
+
+    /// <summary>
+    /// upstream's two custom collectors over nfacct counters: the kernel counter's packets, read at each scrape. While
+    /// a counter cannot be read, upstream's collector sends nothing and the family is not shown at all; here the metric
+    /// is made only once its counter has been read.
+    /// </summary>
+    private void RegisterNfacct(IMetricFactory factory, INfacct nfacct)
+    {
+        var counters = new (string Metric, string Help, string Name)[]
+        {
+            ("kubeproxy_iptables_ct_state_invalid_dropped_packets_total", "packets dropped by iptables to work around conntrack problems", Backends.Iptables.IptablesOptions.CtStateInvalidCounter),
+            ("kubeproxy_iptables_localhost_nodeports_accepted_packets_total", "Number of packets accepted on nodeports of loopback interface", Backends.Iptables.IptablesOptions.LocalhostNodePortsCounter),
+        };
+        var made = new Counter?[counters.Length];
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            for (var i = 0; i < counters.Length; i++)
+            {
+                if (nfacct.Packets(counters[i].Name) is { } packets)
+                {
+                    (made[i] ??= factory.CreateCounter(counters[i].Metric, counters[i].Help)).IncTo(packets);
+                }
+            }
+        });
     }
 
     private static HistogramConfiguration PerFamily(IReadOnlyList<double> buckets) => new() { Buckets = [.. buckets], LabelNames = [IpFamilyLabel] };

@@ -306,7 +306,7 @@ public sealed partial class ProxyDaemon(
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Synced {Mode} rules ({Kind}): {ServicePorts} service ports, {Changed} changed, {Rules} rules written in {ElapsedMs:F1} ms")]
     private static partial void LogSynced(ILogger logger, string mode, string kind, int servicePorts, int changed, int rules, double elapsedMs);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Dry run: would sync {Mode} rules ({Kind}): {ServicePorts} service ports, {Changed} changed, {Rules} rules written in {ElapsedMs:F1} ms; nothing was changed")]
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Dry run: would sync {Mode} rules ({Kind}): {ServicePorts} service ports, {Changed} changed, {Rules} rules to write, planned in {ElapsedMs:F1} ms; nothing was changed")]
     private static partial void LogWouldSync(ILogger logger, string mode, string kind, int servicePorts, int changed, int rules, double elapsedMs);
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Dry run: would remove whatever {Other} mode left behind (printed above); nothing was changed")]

@@ -36,7 +36,7 @@ public sealed class LogFormatTests : IDisposable
         // A dry run says what it would do, not that it did (issue 12, item 5).
         var line = Assert.Single(log.Split('\n'), l => l.Contains("Dry run: would sync iptables rules", StringComparison.Ordinal));
         Assert.Contains("info:", line);
-        Assert.Matches(@"\(full\): 1 service ports, \d+ changed, \d+ rules written in [\d.]+ ms; nothing was changed", line);
+        Assert.Matches(@"\(full\): 1 service ports, \d+ changed, \d+ rules to write, planned in [\d.]+ ms; nothing was changed", line);
         Assert.DoesNotContain("Synced iptables rules", log);
         Assert.DoesNotContain("Removed whatever", log);
         Assert.Contains("Dry run: would remove whatever nftables mode left behind", log);

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -67,18 +66,18 @@ public sealed class MetricsPublishTests
                 using var buffer = new MemoryStream();
                 await metrics.ExportAsync(buffer, CancellationToken.None);
                 var text = Encoding.UTF8.GetString(buffer.ToArray());
-                var count = Sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}");
+                var count = Exposition.Sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}");
                 if (count is null)
                 {
                     continue; // before the first sync: no IPv4 series at all
                 }
                 var syncs = count.Value;
-                Assert.Equal(syncs, Sample(text, "kubeproxy_sync_full_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}")
-                    + Sample(text, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}"));
-                Assert.Equal(syncs, Sample(text, "kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\",ip_family=\"IPv4\"}"));
-                Assert.Equal(2 * syncs, Sample(text, "kubeproxy_sync_proxy_rules_iptables_total{table=\"filter\",ip_family=\"IPv4\"}"));
-                Assert.Equal(syncs, Sample(text, "kubeproxy_sync_proxy_rules_iptables_last{table=\"nat\",ip_family=\"IPv4\"}"));
-                Assert.Equal(Start.ToUnixTimeSeconds() + (2 * syncs) - 1, Sample(text, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}"));
+                Assert.Equal(syncs, Exposition.Sample(text, "kubeproxy_sync_full_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}")
+                    + Exposition.Sample(text, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}"));
+                Assert.Equal(syncs, Exposition.Sample(text, "kubeproxy_sync_proxy_rules_iptables_total{table=\"nat\",ip_family=\"IPv4\"}"));
+                Assert.Equal(2 * syncs, Exposition.Sample(text, "kubeproxy_sync_proxy_rules_iptables_total{table=\"filter\",ip_family=\"IPv4\"}"));
+                Assert.Equal(syncs, Exposition.Sample(text, "kubeproxy_sync_proxy_rules_iptables_last{table=\"nat\",ip_family=\"IPv4\"}"));
+                Assert.Equal(Start.ToUnixTimeSeconds() + (2 * syncs) - 1, Exposition.Sample(text, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}"));
                 scrapes++;
                 if (syncs is > 0 and < Syncs)
                 {
@@ -100,8 +99,4 @@ public sealed class MetricsPublishTests
         // The race was run, not skipped: scrapes landed between syncs, not only before the first or after the last.
         Assert.True(seenMidway > 10, $"only {seenMidway} of {scrapes} scrapes fell between syncs");
     }
-
-    private static double? Sample(string metrics, string series) =>
-        metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
-            ? double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture) : null;
 }

@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -23,16 +21,6 @@ namespace Proxy.Tests.Observability;
 /// </summary>
 public sealed class MetricsReferenceTests
 {
-    private sealed record Reference(string Name, string Type, string[] Labels, double[] Buckets, string[] Modes, string Note);
-
-    private static IReadOnlyList<Reference> References { get; } =
-        [.. File.ReadAllLines(RepositoryPaths.File("tests", "Proxy.Tests", "Observability", "testdata", "kube-proxy-v1.36-metrics.tsv"))
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => l.Split('\t'))
-            .Select(c => new Reference(c[0], c[1], Split(c[2]), [.. Split(c[3]).Select(b => double.Parse(b, CultureInfo.InvariantCulture))], Split(c[4]), c[5]))];
-
-    private static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries);
-
     public static TheoryData<string> Modes => [.. BackendFactory.Modes];
 
     /// <summary>
@@ -50,25 +38,34 @@ public sealed class MetricsReferenceTests
         var metrics = new ProxyMetrics(real.Metrics, BuildInfo.Current());
         var text = await ScrapeAfterOneSyncAsync(metrics, real.Metrics);
 
-        var expected = References.Where(r => r.Modes.Contains(mode) && r.Note is not ("issue 16" or "nfacct")).ToList();
+        var expected = Exposition.References.Where(r => r.Modes.Contains(mode) && r.Note is not ("issue 16" or "nfacct")).ToList();
         Assert.Equal(
             expected.Select(r => $"{r.Name} {r.Type}").Order(StringComparer.Ordinal),
-            text.Split('\n').Where(l => l.StartsWith("# TYPE kube", StringComparison.Ordinal)).Select(l => l["# TYPE ".Length..]).Order(StringComparer.Ordinal));
+            Exposition.KubeTypes(text));
         foreach (var reference in expected)
         {
-            var samples = LabelNames(text, reference.Name);
+            var samples = Exposition.LabelNames(text, reference.Name);
             Assert.True(samples.Count > 0, $"{reference.Name} has no sample to show its labels");
             Assert.All(samples, names => Assert.True(names.SequenceEqual(reference.Labels),
                 $"{reference.Name} has labels [{string.Join(", ", names)}], upstream [{string.Join(", ", reference.Labels)}]"));
             if (reference.Type == "histogram")
             {
-                Assert.Equal([.. reference.Buckets, double.PositiveInfinity], Buckets(text, reference.Name));
+                Assert.Equal([.. reference.Buckets, double.PositiveInfinity], Exposition.Buckets(text, reference.Name));
             }
         }
         // Not one of issue 16's or the nfacct ones slipped in under another name, and the process and runtime metrics are there.
         Assert.Contains("# TYPE process_cpu_seconds_total counter", text);
         Assert.Contains("# TYPE process_resident_memory_bytes gauge", text);
         Assert.Contains("# TYPE dotnet_total_memory_bytes gauge", text);
+    }
+
+    /// <summary>docs/metrics.md, which operators read, covers every metric of the reference, the missing ones included.</summary>
+    [Fact]
+    public void TheMetricsDocumentNamesEveryReferenceMetric()
+    {
+        var document = File.ReadAllText(RepositoryPaths.File("docs", "metrics.md"));
+
+        Assert.All(Exposition.References, r => Assert.Contains($"`{r.Name}", document));
     }
 
     [Fact]
@@ -78,6 +75,36 @@ public sealed class MetricsReferenceTests
         var text = await ScrapeAfterOneSyncAsync(new ProxyMetrics([], build), new HashSet<BackendMetric>());
 
         Assert.Contains("kubernetes_build_info{build_date=\"\",compiler=\"dotnet\",git_commit=\"abc\",git_tree_state=\"\",git_version=\"v1.2.3\",go_version=\".NET 10.0.0\",major=\"1\",minor=\"2\",platform=\"linux/amd64\"} 1", text);
+    }
+
+    /// <summary>upstream's nfacct collectors: the kernel counter's packets at each scrape, and no sample while it cannot be read.</summary>
+    [Fact]
+    public async Task TheNfacctMetricsReadTheKernelsCountersAtEachScrape()
+    {
+        var kernel = new Counters { ["ct_state_invalid_dropped_pkts"] = 7 };
+        var metrics = new ProxyMetrics([BackendMetric.NfacctCounters], BuildInfo.Current(), kernel);
+
+        var first = await ScrapeAsync(metrics);
+        kernel["ct_state_invalid_dropped_pkts"] = 12;
+        var second = await ScrapeAsync(metrics);
+
+        Assert.Contains("\nkubeproxy_iptables_ct_state_invalid_dropped_packets_total 7\n", first);
+        Assert.Contains("\nkubeproxy_iptables_ct_state_invalid_dropped_packets_total 12\n", second);
+        Assert.DoesNotContain("kubeproxy_iptables_localhost_nodeports_accepted_packets_total", second);
+    }
+
+    private static async Task<string> ScrapeAsync(ProxyMetrics metrics)
+    {
+        using var buffer = new MemoryStream();
+        await metrics.ExportAsync(buffer, TestContext.Current.CancellationToken);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private sealed class Counters : Dictionary<string, ulong>, Core.Host.INfacct
+    {
+        public bool Ensure(string name) => TryAdd(name, 0) || true;
+
+        public ulong? Packets(string name) => TryGetValue(name, out var packets) ? packets : null;
     }
 
     private static async Task<string> ScrapeAfterOneSyncAsync(ProxyMetrics metrics, IReadOnlySet<BackendMetric> backendMetrics)
@@ -109,21 +136,4 @@ public sealed class MetricsReferenceTests
         await metrics.ExportAsync(buffer, TestContext.Current.CancellationToken);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
-
-    /// <summary>Every sample line of <paramref name="name"/> (its _bucket, _sum and _count too), with its label names sorted; a bucket's le left out.</summary>
-    private static List<string[]> LabelNames(string metrics, string name) =>
-        [.. metrics.Split('\n')
-            .Where(l => !l.StartsWith('#') && Regex.IsMatch(l, $"^{Regex.Escape(name)}(_bucket|_sum|_count)?[{{ ]"))
-            .Select(l => Regex.Matches(l[..(l.IndexOf('}') is var end and >= 0 ? end : 0)], "([a-zA-Z_][a-zA-Z0-9_]*)=\"")
-                .Select(m => m.Groups[1].Value)
-                .Where(n => !(n == "le" && l.StartsWith(name + "_bucket", StringComparison.Ordinal)))
-                .Order(StringComparer.Ordinal)
-                .ToArray())];
-
-    /// <summary>The le values of <paramref name="name"/>'s IPv4 buckets, in order.</summary>
-    private static double[] Buckets(string metrics, string name) =>
-        [.. metrics.Split('\n')
-            .Where(l => l.StartsWith(name + "_bucket{", StringComparison.Ordinal) && l.Contains("ip_family=\"IPv4\"", StringComparison.Ordinal))
-            .Select(l => Regex.Match(l, "le=\"([^\"]+)\"").Groups[1].Value)
-            .Select(v => v == "+Inf" ? double.PositiveInfinity : double.Parse(v, CultureInfo.InvariantCulture))];
 }

@@ -2,21 +2,48 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Proxy.Tests.Host;
 
 namespace Proxy.Tests.Observability;
 
 /// <summary>
-/// The daemon as a process, scraped over real HTTP on loopback. Its iptables tools are stand-in scripts first on
-/// PATH (so nothing touches a kernel), and iptables-restore can be made to hang to stall syncs.
+/// The daemon as a process in a network namespace of the test's own (what it sets at start, route_localnet and its
+/// nfacct counters, stays there), scraped over real HTTP on that namespace's loopback. Its iptables tools are
+/// stand-in scripts first on PATH (so no rules are written), and iptables-restore can be made to hang to stall syncs.
 /// </summary>
 public sealed class StatusEndpointsTests : IAsyncDisposable
 {
+    private const int MetricsPort = 10249;
+    private const int HealthPort = 10256;
+
+    private readonly TestNamespace netns = new();
     private readonly string dir = Directory.CreateTempSubdirectory("kps-status-").FullName;
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly int metricsPort = FreePort();
-    private readonly int healthPort = FreePort();
+    private readonly HttpClient http;
+    private readonly int metricsPort = MetricsPort;
+    private readonly int healthPort = HealthPort;
     private Process? daemon;
+
+    public StatusEndpointsTests()
+    {
+        var inNamespace = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = netns.Socket();
+                try
+                {
+                    await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        http = new HttpClient(inNamespace) { Timeout = TimeSpan.FromSeconds(5) };
+    }
 
     private string Manifests => Path.Combine(dir, "manifests");
 
@@ -35,13 +62,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         daemon?.Dispose();
         http.Dispose();
         Directory.Delete(dir, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        netns.Dispose();
     }
 
     private static string Service(string name, string ip) =>
@@ -65,7 +86,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         {
             Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
         }
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"))
+        var info = new ProcessStartInfo("ip", netns.Exec(Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp")))
         {
             ArgumentList =
             {
@@ -126,32 +147,16 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         return last;
     }
 
-    private static double Sample(string metrics, string series) =>
-        metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
+    private static double Sample(string metrics, string series) => Exposition.Sample(metrics, series) ?? throw new InvalidOperationException($"no sample of {series}");
 
     /// <summary>The series of IPv4's syncs: the proxy counts each family's syncs in its own.</summary>
     private const string SyncsV4 = "kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}";
 
-    private static bool HasSample(string metrics, string series) =>
-        metrics.Split('\n').Any(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+    private static bool HasSample(string metrics, string series) => Exposition.Sample(metrics, series) is not null;
 
-    /// <summary>upstream's metrics in iptables mode, from the reference list the unit tests check too; what issue 16 and nfacct add is left out.</summary>
-    private static readonly (string Name, string Type, string[] Labels)[] Upstream =
-        [.. File.ReadAllLines(RepositoryPaths.File("tests", "Proxy.Tests", "Observability", "testdata", "kube-proxy-v1.36-metrics.tsv"))
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => l.Split('\t'))
-            .Where(c => c[4].Split(',').Contains("iptables") && c[5] is not ("issue 16" or "nfacct"))
-            .Select(c => (c[0], c[1], c[2].Split(',', StringSplitOptions.RemoveEmptyEntries)))];
-
-    /// <summary>Every sample line of <paramref name="name"/> (its _bucket, _sum and _count too), with its label names sorted; a bucket's le left out.</summary>
-    private static List<string[]> LabelNames(string metrics, string name) =>
-        [.. metrics.Split('\n')
-            .Where(l => !l.StartsWith('#') && Regex.IsMatch(l, $"^{Regex.Escape(name)}(_bucket|_sum|_count)?[{{ ]"))
-            .Select(l => Regex.Matches(l[..(l.IndexOf('}') is var end and >= 0 ? end : 0)], "([a-zA-Z_][a-zA-Z0-9_]*)=\"")
-                .Select(m => m.Groups[1].Value)
-                .Where(n => !(n == "le" && l.StartsWith(name + "_bucket", StringComparison.Ordinal)))
-                .Order(StringComparer.Ordinal)
-                .ToArray())];
+    /// <summary>upstream's metrics in iptables mode, from the reference list the unit tests check too; what issue 16 adds is left out.</summary>
+    private static readonly IReadOnlyList<Exposition.Reference> Upstream =
+        [.. Exposition.References.Where(r => r.Modes.Contains("iptables") && r.Note != "issue 16")];
 
     private static string Slice(string name, string service, string address, DateTimeOffset trigger) =>
         $"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: default\n"
@@ -201,12 +206,14 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
 
         Assert.Equal(200, status);
         // Exactly upstream's metrics: none missing, none of our own under its prefix.
+        // The nfacct-based ones are there when this kernel has nfacct (then the daemon made its counters in the namespace).
+        var nfacct = netns.Run(() => new Proxy.Host.NetlinkNfacct().Packets("ct_state_invalid_dropped_pkts")) is not null;
         Assert.Equal(
-            Upstream.Select(m => $"{m.Name} {m.Type}").Order(StringComparer.Ordinal),
-            metrics.Split('\n').Where(l => l.StartsWith("# TYPE kube", StringComparison.Ordinal)).Select(l => l["# TYPE ".Length..]).Order(StringComparer.Ordinal));
-        foreach (var (name, _, labels) in Upstream)
+            Upstream.Where(m => nfacct || m.Note != "nfacct").Select(m => $"{m.Name} {m.Type}").Order(StringComparer.Ordinal),
+            Exposition.KubeTypes(metrics));
+        foreach (var (name, _, labels, _, _, _) in Upstream.Where(m => nfacct || m.Note != "nfacct"))
         {
-            var samples = LabelNames(metrics, name);
+            var samples = Exposition.LabelNames(metrics, name);
             Assert.True(samples.Count > 0, $"{name} has no sample to show its labels");
             Assert.All(samples, names => Assert.True(names.SequenceEqual(labels), $"{name} has labels [{string.Join(", ", names)}], upstream [{string.Join(", ", labels)}]"));
         }
