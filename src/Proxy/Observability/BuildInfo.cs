@@ -24,7 +24,7 @@ public sealed record BuildInfo(string GitVersion, string GitCommit, string Runti
             Architecture.Arm64 => "arm64",
             var other => other.ToString().ToLowerInvariant(),
         };
-        return new BuildInfo(versionOverride ?? "v" + version, commit, $".NET {Environment.Version}", $"{OperatingSystem.IsLinux() switch { true => "linux", false => RuntimeInformation.OSDescription }}/{architecture}");
+        return new BuildInfo(versionOverride ?? "v" + version, commit, $".NET {Environment.Version}", $"{(OperatingSystem.IsLinux() ? "linux" : RuntimeInformation.OSDescription.ToLowerInvariant())}/{architecture}");
     }
 
     public string Major => Part(0);

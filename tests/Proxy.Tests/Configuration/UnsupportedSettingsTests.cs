@@ -44,6 +44,11 @@ public sealed class UnsupportedSettingsTests : IDisposable
         Assert.Empty(Fired(File.ReadAllText(Kubeadm).Replace("mode: \"\"", $"mode: {mode}", StringComparison.Ordinal)));
     }
 
+    /// <summary>The configuration the DaemonSet ships asks for nothing that is not done: a deployed proxy starts without a warning.</summary>
+    [Fact]
+    public void TheShippedConfigurationAsksForNothingUnimplemented() =>
+        Assert.Empty(Fired(File.ReadAllText(RepositoryPaths.File("deploy", "kube-proxy-config.yaml")), "--hostname-override=node-1"));
+
     /// <summary>One row per entry of <see cref="UnsupportedSettings.All"/>: what the user gives, and what the entry then says they asked for.</summary>
     public static TheoryData<string, string?, string[], string> Rows => new()
     {
