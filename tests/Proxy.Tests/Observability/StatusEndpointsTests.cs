@@ -23,6 +23,9 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private readonly int healthPort = HealthPort;
     private Process? daemon;
 
+    /// <summary>The daemon's stderr, for a failure message.</summary>
+    private readonly List<string> log = [];
+
     public StatusEndpointsTests()
     {
         var inNamespace = new SocketsHttpHandler
@@ -98,7 +101,13 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         };
         info.Environment["PATH"] = tools + ":" + Environment.GetEnvironmentVariable("PATH");
         daemon = Process.Start(info)!;
-        daemon.ErrorDataReceived += (_, _) => { };
+        daemon.ErrorDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.Add(e.Data ?? "");
+            }
+        };
         daemon.OutputDataReceived += (_, _) => { };
         daemon.BeginErrorReadLine();
         daemon.BeginOutputReadLine();
@@ -134,7 +143,8 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         (int, string) last = (0, "");
-        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        // Generous: the machine may be busy (the daemon starts, JITs and syncs first); a pass takes a second or two.
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
             last = await GetAsync(port, path);
             if (condition(last.Item1, last.Item2))
@@ -143,7 +153,10 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-        Assert.Fail($"{path} never {what}; last: {last}");
+        lock (log)
+        {
+            Assert.Fail($"{path} never {what}; last: {last}; the daemon's log:\n{string.Join('\n', log.TakeLast(30))}");
+        }
         return last;
     }
 
