@@ -9,7 +9,9 @@ using Proxy.Core.Exec;
 using Proxy.Core.Host;
 using k8s;
 using k8s.Exceptions;
+using Proxy.Events;
 using Proxy.Exec;
+using Proxy.HealthChecks;
 using Proxy.Host;
 using Proxy.Kubernetes;
 using Proxy.Observability;
@@ -136,6 +138,17 @@ public static partial class ProxyCommand
         var metrics = new ProxyMetrics(backend.Metrics, build, nfacct);
         // upstream's health timeout: a queued change not synced within two sync periods means trouble.
         var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
+        // Only for the daemon, as the status servers: --dry-run changes nothing, --once is not left running.
+        var serving = !options.Once && !options.DryRun;
+        using var events = serving && client is not null
+            ? new KubernetesEventRecorder(client, nodeName, TimeProvider.System, loggerFactory.CreateLogger<KubernetesEventRecorder>())
+            : null;
+        // upstream's service health checks report the proxier's health (livez's), not the node's eligibility.
+        using var healthChecks = serving
+            ? new ServiceHealthServers(nodeName, () => health.Report(includeNode: false).Healthy,
+                (IEventRecorder?)events ?? new LoggingEventRecorder(loggerFactory.CreateLogger<LoggingEventRecorder>()),
+                TimeProvider.System, loggerFactory.CreateLogger<ServiceHealthServers>())
+            : null;
 
         var daemon = new ProxyDaemon(
             source,
@@ -150,6 +163,7 @@ public static partial class ProxyCommand
             // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
             // shows everything a real start would do to this node, and changes none of it.
             BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput),
+            healthChecks,
             dryRun: options.DryRun);
         health.Started(ProxyDaemon.Families);
         daemon.Queued(); // the first sync is owed from the start
@@ -158,7 +172,7 @@ public static partial class ProxyCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConfigFileWatcher? watcher = null;
         var configChanged = false;
-        if (!options.Once && !options.DryRun)
+        if (serving)
         {
             // Only for the daemon, as upstream's ProxyServer.Run: --dry-run changes nothing, --once is not left running.
             if (OomScoreAdjuster.Apply(options.Config.OomScoreAdj) is { } why)

@@ -39,6 +39,8 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                 IfFails: "turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
             : [];
 
+    public ServiceFeatures Renders => ServiceFeatures.All;
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 

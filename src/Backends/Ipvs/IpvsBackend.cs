@@ -62,6 +62,9 @@ public sealed partial class IpvsBackend(
         [.. IpvsSysctls.For(options).Select(s => new KernelSetting(s.Path, s.Value, s.Why,
             IfMissing: s.Path.StartsWith("net/ipv4/vs/", StringComparison.Ordinal) ? "this kernel has no IPVS (load the ip_vs module: modprobe ip_vs)" : null))];
 
+    /// <summary>Cluster IPs and node ports from the cluster set, for now: ipvs mode's traffic policies are not rendered yet.</summary>
+    public ServiceFeatures Renders => ServiceFeatures.None;
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(async () =>
         {

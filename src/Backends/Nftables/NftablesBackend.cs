@@ -31,6 +31,9 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
     /// <summary>nftables mode needs no kernel parameters (upstream's nftables proxier sets none).</summary>
     public IReadOnlyList<KernelSetting> NodeSettings(IReadOnlyList<ProxyState> desired) => [];
 
+    /// <summary>Cluster IPs and node ports from the cluster set, for now: nftables mode's traffic policies are not rendered yet.</summary>
+    public ServiceFeatures Renders => ServiceFeatures.None;
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 

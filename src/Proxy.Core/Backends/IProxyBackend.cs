@@ -16,6 +16,9 @@ public interface IProxyBackend
     /// <summary>The metrics of this mode, which upstream registers only in it.</summary>
     IReadOnlySet<BackendMetric> Metrics { get; }
 
+    /// <summary>The model's features this backend renders; a service port using any other is warned about, once.</summary>
+    ServiceFeatures Renders { get; }
+
     Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken);
 
     /// <summary>The counters a failed sync moves, in the family it names (or in every family it was syncing).</summary>

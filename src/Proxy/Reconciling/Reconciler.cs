@@ -89,6 +89,10 @@ public static class Reconciler
                 }
             }
         }
+        var created = programmed.Where(p => p.Ports.Length > 0)
+            .GroupBy(p => (p.Ports[0].Name.Namespace, p.Ports[0].Name.Name))
+            .ToDictionary(g => g.Key, g => g.First().Created);
+        unique = DestinationConflicts.Resolve(unique, created, warnings);
         return new ReconcileResult(State(IpFamily.IPv4, unique, networks), State(IpFamily.IPv6, unique, networks), [.. warnings])
         {
             HealthChecks = [.. healthChecks.OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)],
@@ -105,7 +109,7 @@ public static class Reconciler
         var warnings = new List<string>();
         if (ServiceSpecReader.Read(service, warnings) is not { } spec)
         {
-            return new ServiceProgram([], null, [.. warnings]);
+            return new ServiceProgram([], null, [.. warnings], null);
         }
         var ports = ImmutableArray.CreateBuilder<ServicePort>();
         var localReady = new Dictionary<IpFamily, HashSet<IPAddress>>();
@@ -123,9 +127,10 @@ public static class Reconciler
         var healthCheck = spec.HealthCheckNodePort == 0 ? null : new ServiceHealthCheck(
             spec.Namespace, spec.Name, spec.HealthCheckNodePort, localReady.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Count));
         // One warning per object and sync: the daemon logs each once while it lasts.
-        return new ServiceProgram(ports.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal)]);
+        return new ServiceProgram(ports.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal)], service.Metadata?.CreationTimestamp);
     }
 
     /// <summary>One Service's share of the model: cached as a unit by <see cref="IncrementalReconciler"/>.</summary>
-    internal sealed record ServiceProgram(ImmutableArray<ServicePort> Ports, ServiceHealthCheck? HealthCheck, ImmutableArray<string> Warnings);
+    /// <param name="Created">creationTimestamp: the older Service keeps a destination two of them claim.</param>
+    internal sealed record ServiceProgram(ImmutableArray<ServicePort> Ports, ServiceHealthCheck? HealthCheck, ImmutableArray<string> Warnings, DateTime? Created);
 }

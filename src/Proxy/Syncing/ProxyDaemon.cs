@@ -169,7 +169,7 @@ public sealed partial class ProxyDaemon(
 
         var self = NodeFor(snapshot.Objects);
         var result = reconciler.Reconcile(snapshot.Objects, self.Context, options);
-        reportedWarnings = ReportNew(result.Warnings, reportedWarnings, p => LogObjectSkipped(logger, p));
+        reportedWarnings = ReportNew(result.Warnings.Concat(UnrenderedFeatures.Warnings(result.States, backend.Renders, backend.Mode)), reportedWarnings, p => LogObjectProblem(logger, p));
         health.SetNodeEligible(self.Eligible);
         try
         {
@@ -318,8 +318,8 @@ public sealed partial class ProxyDaemon(
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "{Problem}")]
     private static partial void LogSourceError(ILogger logger, string problem);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Skipped: {Problem}")]
-    private static partial void LogObjectSkipped(ILogger logger, string problem);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Problem}")]
+    private static partial void LogObjectProblem(ILogger logger, string problem);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Removed whatever {Other} mode left behind; {Mode} mode's rules are in place")]
     private static partial void LogLeftoversCleaned(ILogger logger, string other, string mode);

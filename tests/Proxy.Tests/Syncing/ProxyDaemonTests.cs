@@ -26,6 +26,7 @@ public sealed class ProxyDaemonTests : IDisposable
         // The failure counters iptables mode names: the daemon moves whatever the backend says, nothing of its own.
         backend.Setup(b => b.FailureCounters(It.IsAny<ProxySyncException>()))
             .Returns((ProxySyncException e) => e.PartialSync ? [BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures] : [BackendMetric.IptablesRestoreFailures]);
+        backend.SetupGet(b => b.Renders).Returns(ServiceFeatures.All);
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
             .ReturnsAsync(BothFamilies);
