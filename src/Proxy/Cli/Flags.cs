@@ -1,4 +1,5 @@
 using Proxy.Configuration;
+using Proxy.Input;
 
 namespace Proxy.Cli;
 
@@ -35,16 +36,12 @@ public static class Flags
         IEnumerable<(FlagDefinition Flag, string Value)> configuration;
         if (options.ConfigFile is { } file)
         {
-            string text;
-            try
+            // Only a regular file, within a size limit: a FIFO or /dev/zero must not hang the start.
+            if (BoundedFile.ReadText(file, out var unreadable) is not { } text)
             {
-                text = File.ReadAllText(file);
+                return (null, $"--config {unreadable}");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return (null, $"cannot read --config {file}: {e.Message}");
-            }
-            var (loaded, errors) = ConfigurationReader.Read(file, text);
+            var (loaded, errors) = ConfigurationReader.Read(file, text, options.ConfigWarnings);
             if (loaded is null)
             {
                 return (null, $"invalid configuration ({errors.Count} problems):\n  " + string.Join("\n  ", errors));

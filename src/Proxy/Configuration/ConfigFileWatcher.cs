@@ -48,15 +48,8 @@ public sealed class ConfigFileWatcher : IDisposable
 
     private void Check()
     {
-        string? now;
-        try
-        {
-            now = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            now = null; // gone or unreadable: that is a change too (upstream exits on the rename that removes it)
-        }
+        // Bounded as the start's read is; gone or unreadable (null) is a change too: upstream exits on the rename that removes it.
+        var now = Input.BoundedFile.ReadText(path, out _);
         if (now != loaded && Interlocked.Exchange(ref reported, 1) == 0)
         {
             changed();
