@@ -100,7 +100,7 @@ public static partial class UnsupportedSettings
     [System.Text.RegularExpressions.GeneratedRegex(@"^[+-]?(\d+(\.\d*)?|\.\d+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex QuantityNumber();
 
-    // Event ids 1-5 and 7-16 are ProxyCommand's, in the same log category.
+    // Event ids 1-5, 7-16 and 20 are ProxyCommand's, in the same log category.
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "{Field} asks for {Value}, which is not implemented yet: {Consequence}")]
     private static partial void LogNotImplemented(ILogger logger, string field, string value, string consequence);
 }

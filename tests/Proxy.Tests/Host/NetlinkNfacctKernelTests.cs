@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using Proxy.Host;
+using Proxy.Tests.HealthChecks;
 
 namespace Proxy.Tests.Host;
 
 /// <summary>The nfacct client against the real kernel, in a namespace of the test's own: counters are made, counted into by iptables, and read.</summary>
 public sealed class NetlinkNfacctKernelTests : IDisposable
 {
-    private readonly TestNamespace netns = new();
+    private readonly IsolatedNetwork netns = IsolatedNetwork.Create();
 
     public void Dispose() => netns.Dispose();
 
@@ -26,7 +28,11 @@ public sealed class NetlinkNfacctKernelTests : IDisposable
         Assert.Equal(0UL, netns.Run(() => nfacct.Packets("kpt_test_pkts")));
         Assert.Null(netns.Run(() => nfacct.Packets("kpt_missing_pkts")));
 
-        netns.Command("iptables", "-A", "OUTPUT", "-d", "127.0.0.1/32", "-p", "udp", "--dport", "9", "-m", "nfacct", "--nfacct-name", "kpt_test_pkts");
+        using (var iptables = Process.Start("ip", ["netns", "exec", netns.Name, "iptables", "-A", "OUTPUT", "-d", "127.0.0.1/32", "-p", "udp", "--dport", "9", "-m", "nfacct", "--nfacct-name", "kpt_test_pkts"])!)
+        {
+            iptables.WaitForExit();
+            Assert.Equal(0, iptables.ExitCode);
+        }
         netns.Run(() =>
         {
             using var client = new System.Net.Sockets.UdpClient(System.Net.Sockets.AddressFamily.InterNetwork);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Proxy.Tests.Host;
+using Proxy.Tests.HealthChecks;
 
 namespace Proxy.Tests.Observability;
 
@@ -16,7 +16,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     private const int MetricsPort = 10249;
     private const int HealthPort = 10256;
 
-    private readonly TestNamespace netns = new();
+    private readonly IsolatedNetwork netns = IsolatedNetwork.Create();
     private readonly string dir = Directory.CreateTempSubdirectory("kps-status-").FullName;
     private readonly HttpClient http;
     private readonly int metricsPort = MetricsPort;
@@ -32,7 +32,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         {
             ConnectCallback = async (context, cancellationToken) =>
             {
-                var socket = netns.Socket();
+                var socket = netns.Socket(AddressFamily.InterNetwork);
                 try
                 {
                     await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
@@ -89,7 +89,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         {
             Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
         }
-        var info = new ProcessStartInfo("ip", netns.Exec(Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp")))
+        var info = new ProcessStartInfo("ip", ["netns", "exec", netns.Name, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp")])
         {
             ArgumentList =
             {
