@@ -1,6 +1,4 @@
-using Proxy.Backends.Ipvs.Netlink;
-
-namespace Proxy.Backends.Ipvs.Tests.Netlink;
+namespace Proxy.Netlink.Tests;
 
 public class NetlinkRepliesTests
 {

@@ -1,4 +1,4 @@
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>The kernel refused a netlink request: <see cref="Errno"/> is the positive errno from its NLMSG_ERROR reply.</summary>
 public sealed class NetlinkException : Exception

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkConstants;
+using static Proxy.Netlink.NetlinkConstants;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>Reads the netlink messages in one received datagram.</summary>
 public static class NetlinkReplies

@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkInterop;
+using static Proxy.Netlink.NetlinkInterop;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>
-/// A netlink socket (generic netlink for IPVS, rtnetlink for links and addresses): send requests, collect the
-/// replies by sequence number until each one's ACK (or the end of a dump). Blocking, with a receive timeout so a
-/// silent kernel cannot hang a sync; used by one caller at a time.
+/// A netlink socket of one <see cref="NetlinkProtocol"/> (generic netlink for IPVS, rtnetlink for links and addresses):
+/// send requests, collect the replies by sequence number until each one's ACK (or the end of a dump). Blocking, with
+/// a receive timeout so a silent kernel cannot hang a sync; used by one caller at a time.
 /// </summary>
 public sealed class NetlinkSocket : IDisposable
 {
@@ -26,9 +26,9 @@ public sealed class NetlinkSocket : IDisposable
     private readonly byte[] buffer = new byte[ReceiveBuffer];
     private uint sequence;
 
-    public NetlinkSocket(int protocol = NetlinkGeneric)
+    public NetlinkSocket(NetlinkProtocol protocol)
     {
-        handle = NetlinkInterop.Socket(AfNetlink, SockRaw | SockCloexec, protocol);
+        handle = NetlinkInterop.Socket(AfNetlink, SockRaw | SockCloexec, (int)protocol);
         if (handle.IsInvalid)
         {
             throw new NetlinkException($"cannot open a netlink socket (protocol {protocol}): errno {Marshal.GetLastPInvokeError()}");

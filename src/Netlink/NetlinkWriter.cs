@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>
 /// Builds one netlink message: nlmsghdr (host byte order), optional genlmsghdr, then attributes (type-length-value,

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>Reads a run of netlink attributes (type-length-value, 4-byte aligned) into type → value.</summary>
 public static class NetlinkAttributes

@@ -1,0 +1,16 @@
+namespace Proxy.Netlink;
+
+/// <summary>Values from linux/netlink.h and linux/socket.h that every netlink family shares, as the kernel defines them.</summary>
+public static class NetlinkConstants
+{
+    public const ushort NlmsgError = 2;
+    public const ushort NlmsgDone = 3;
+    public const ushort FlagRequest = 0x1;
+    public const ushort FlagAck = 0x4;
+    public const ushort FlagDump = 0x300;
+    public const ushort FlagExclusive = 0x200;
+    public const ushort FlagCreate = 0x400;
+
+    public const ushort AfInet = 2;
+    public const ushort AfInet6 = 10;
+}
