@@ -33,6 +33,9 @@ public static class NetlinkAttributes
     public static ushort BigEndianU16(this IReadOnlyDictionary<ushort, ReadOnlyMemory<byte>> attributes, ushort type) =>
         BinaryPrimitives.ReadUInt16BigEndian(attributes[type].Span);
 
+    public static uint BigEndianU32(this IReadOnlyDictionary<ushort, ReadOnlyMemory<byte>> attributes, ushort type) =>
+        BinaryPrimitives.ReadUInt32BigEndian(attributes[type].Span);
+
     public static uint U32(this IReadOnlyDictionary<ushort, ReadOnlyMemory<byte>> attributes, ushort type) =>
         BinaryPrimitives.ReadUInt32LittleEndian(attributes[type].Span);
 

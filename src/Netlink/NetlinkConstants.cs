@@ -11,6 +11,12 @@ public static class NetlinkConstants
     public const ushort FlagExclusive = 0x200;
     public const ushort FlagCreate = 0x400;
 
+    /// <summary>NLM_F_DUMP_INTR, on a dump reply: the table changed while it was being dumped, so the dump may miss or repeat entries.</summary>
+    public const ushort FlagDumpInterrupted = 0x10;
+
+    /// <summary>NLA_F_NESTED: marks a nested attribute; the kernel's strict parsers (nla_parse_nested) refuse a nest without it.</summary>
+    public const ushort AttributeNested = 0x8000;
+
     public const ushort AfInet = 2;
     public const ushort AfInet6 = 10;
 }

@@ -15,6 +15,13 @@ public sealed class NetlinkException : Exception
     {
     }
 
+    /// <summary>A socket call that failed with <paramref name="errno"/> (send, receive, a receive timeout).</summary>
+    public NetlinkException(string message, int errno)
+        : base($"{message}: errno {errno} ({Describe(errno)})")
+    {
+        Errno = errno;
+    }
+
     public NetlinkException(string message, Exception inner)
         : base(message, inner)
     {
@@ -30,18 +37,25 @@ public sealed class NetlinkException : Exception
 
     public int Errno { get; }
 
+    /// <summary><see cref="Errno"/>, typed (0 when the failure carried none).</summary>
+    public NetlinkErrno Code => (NetlinkErrno)Errno;
+
     public uint Sequence { get; }
 
-    /// <summary>The errnos IPVS answers with, named as strerror does.</summary>
-    public static string Describe(int errno) => errno switch
+    /// <summary>The errnos netlink families answer with, named as strerror does.</summary>
+    public static string Describe(int errno) => (NetlinkErrno)errno switch
     {
-        1 => "EPERM: operation not permitted",
-        2 => "ENOENT: no such file or directory",
-        3 => "ESRCH: no such process (IPVS: no such service)",
-        16 => "EBUSY: device or resource busy",
-        17 => "EEXIST: file exists",
-        19 => "ENODEV: no such device",
-        22 => "EINVAL: invalid argument",
+        NetlinkErrno.PermissionDenied => "EPERM: operation not permitted",
+        NetlinkErrno.NotFound => "ENOENT: no such file or directory",
+        NetlinkErrno.NoSuchProcess => "ESRCH: no such process (IPVS: no such service)",
+        NetlinkErrno.Interrupted => "EINTR: interrupted system call",
+        NetlinkErrno.TryAgain => "EAGAIN: resource temporarily unavailable (a receive timed out)",
+        NetlinkErrno.Busy => "EBUSY: device or resource busy",
+        NetlinkErrno.Exists => "EEXIST: file exists",
+        NetlinkErrno.NoSuchDevice => "ENODEV: no such device",
+        NetlinkErrno.InvalidArgument => "EINVAL: invalid argument",
+        NetlinkErrno.NotSupported => "EOPNOTSUPP: operation not supported",
+        NetlinkErrno.NoBufferSpace => "ENOBUFS: no buffer space available",
         _ => "see errno(3)",
     };
 }

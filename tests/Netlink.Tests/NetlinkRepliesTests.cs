@@ -36,6 +36,17 @@ public class NetlinkRepliesTests
     }
 
     [Fact]
+    public void ADumpThatEndsWithAnErrorIsAnError()
+    {
+        // NLMSG_DONE whose payload is -EINTR: netlink_dump_done reports a dump that failed part-way there.
+        byte[] done = [.. BitConverter.GetBytes(20u), 3, 0, 2, 0, .. BitConverter.GetBytes(4u), 0, 0, 0, 0, .. BitConverter.GetBytes(-4)];
+
+        var error = Assert.Throws<NetlinkException>(() => NetlinkReplies.ThrowIfError(Assert.Single(NetlinkReplies.Split(done))));
+
+        Assert.Equal(NetlinkErrno.Interrupted, error.Code);
+    }
+
+    [Fact]
     public void ATruncatedMessageIsAnError() =>
         Assert.Throws<NetlinkException>(() => NetlinkReplies.Split(Error(-1, 1)[..30]));
 }
