@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Proxy.Backends.Testing;
 using Proxy.Netlink.Conntrack;
+using Proxy.Testing.FakeApi;
 
 namespace Proxy.Netlink.Tests.Conntrack;
 
@@ -29,13 +30,13 @@ public sealed class ConntrackNetlinkClientKernelTests : IDisposable
     public void FlowsOfOneFamilyAndProtocolAreListedAndOneIsDeletedByItsTuple()
     {
         TrackEverything();
-        var v4Ports = NamespaceThread.Run(ns.Name, () => new[] { Send(IPAddress.Loopback), Send(IPAddress.Loopback), Send(IPAddress.Loopback) });
-        var v6Port = NamespaceThread.Run(ns.Name, () => Send(IPAddress.IPv6Loopback));
-        NamespaceThread.Run(ns.Name, Connect);
+        var v4Ports = NetworkNamespace.Run(ns.Name, () => new[] { Send(IPAddress.Loopback), Send(IPAddress.Loopback), Send(IPAddress.Loopback) });
+        var v6Port = NetworkNamespace.Run(ns.Name, () => Send(IPAddress.IPv6Loopback));
+        NetworkNamespace.Run(ns.Name, Connect);
         var client = new ConntrackNetlinkClient();
 
-        var v4 = NamespaceThread.Run(ns.Name, () => client.List(AddressFamily.InterNetwork, ProtocolType.Udp));
-        var v6 = NamespaceThread.Run(ns.Name, () => client.List(AddressFamily.InterNetworkV6, ProtocolType.Udp));
+        var v4 = NetworkNamespace.Run(ns.Name, () => client.List(AddressFamily.InterNetwork, ProtocolType.Udp));
+        var v6 = NetworkNamespace.Run(ns.Name, () => client.List(AddressFamily.InterNetworkV6, ProtocolType.Udp));
 
         Assert.True(v4.Complete);
         Assert.True(client.KernelFilters, "a 5.8+ kernel filters dumps by protocol itself");
@@ -47,8 +48,8 @@ public sealed class ConntrackNetlinkClientKernelTests : IDisposable
         Assert.Equal(IPAddress.IPv6Loopback, ours.Reply.Source);
 
         var victim = v4.Flows.Single(f => f.Original.SourcePort == v4Ports[1]);
-        var deletion = NamespaceThread.Run(ns.Name, () => client.Delete([victim]));
-        var again = NamespaceThread.Run(ns.Name, () => client.Delete([victim]));
+        var deletion = NetworkNamespace.Run(ns.Name, () => client.Delete([victim]));
+        var again = NetworkNamespace.Run(ns.Name, () => client.Delete([victim]));
 
         Assert.Equal(new ConntrackDeletion(1, 0, null), deletion);
         Assert.Equal(new ConntrackDeletion(0, 1, null), again);
@@ -64,11 +65,11 @@ public sealed class ConntrackNetlinkClientKernelTests : IDisposable
     public void AFlowWhoseIdChangedIsNotDeleted()
     {
         TrackEverything();
-        var port = NamespaceThread.Run(ns.Name, () => Send(IPAddress.Loopback));
+        var port = NetworkNamespace.Run(ns.Name, () => Send(IPAddress.Loopback));
         var client = new ConntrackNetlinkClient();
-        var flow = NamespaceThread.Run(ns.Name, () => client.List(AddressFamily.InterNetwork, ProtocolType.Udp)).Flows.Single(f => f.Original.SourcePort == port);
+        var flow = NetworkNamespace.Run(ns.Name, () => client.List(AddressFamily.InterNetwork, ProtocolType.Udp)).Flows.Single(f => f.Original.SourcePort == port);
 
-        var deletion = NamespaceThread.Run(ns.Name, () => client.Delete([flow with { Id = flow.Id + 1 }]));
+        var deletion = NetworkNamespace.Run(ns.Name, () => client.Delete([flow with { Id = flow.Id + 1 }]));
 
         Assert.Equal(new ConntrackDeletion(0, 1, null), deletion);
         Assert.Contains($"sport={port} dport={ServerPort}", ns.Exec("conntrack", null, "-L", "-p", "udp").Output);
