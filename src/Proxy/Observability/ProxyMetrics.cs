@@ -53,6 +53,9 @@ public sealed class ProxyMetrics
         NoLocalEndpoints = factory.CreateGauge("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "Number of services with a Local traffic policy and no endpoints", TrafficPolicyLabel, IpFamilyLabel);
         HealthzTotal = factory.CreateCounter("kubeproxy_proxy_healthz_total", "Cumulative proxy healthz HTTP status", CodeLabel);
         LivezTotal = factory.CreateCounter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status", CodeLabel);
+        // Recorded by the conntrack reconciler (Conntrack/ConntrackReconciler.cs) each time it runs for a family.
+        ConntrackReconcileDuration = factory.CreateHistogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "ReconcileConntrackFlowsLatency latency in seconds", PerFamily(SyncBuckets));
+        ConntrackDeletedEntries = factory.CreateCounter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative conntrack flows deleted by conntrack reconciler", IpFamilyLabel);
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
@@ -91,6 +94,10 @@ public sealed class ProxyMetrics
 
     public Counter LivezTotal { get; }
 
+    public Histogram ConntrackReconcileDuration { get; }
+
+    public Counter ConntrackDeletedEntries { get; }
+
     /// <summary>The ip_family label value of <paramref name="family"/>: spelled as upstream's v1.IPFamily, whatever the enum is called.</summary>
     public static string Label(IpFamily family) => family == IpFamily.IPv4 ? "IPv4" : "IPv6";
 
@@ -103,11 +110,11 @@ public sealed class ProxyMetrics
     public void AddFamily(IpFamily family)
     {
         var label = Label(family);
-        foreach (var histogram in new[] { SyncDuration, FullSyncDuration, PartialSyncDuration, NetworkProgramming })
+        foreach (var histogram in new[] { SyncDuration, FullSyncDuration, PartialSyncDuration, NetworkProgramming, ConntrackReconcileDuration })
         {
             histogram.WithLabels(label);
         }
-        foreach (var counter in new[] { IptablesRestoreFailures, IptablesPartialRestoreFailures, NftablesSyncFailures })
+        foreach (var counter in new[] { IptablesRestoreFailures, IptablesPartialRestoreFailures, NftablesSyncFailures, ConntrackDeletedEntries })
         {
             counter.WithLabels(label);
         }

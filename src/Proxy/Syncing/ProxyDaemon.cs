@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Model;
@@ -16,7 +17,8 @@ namespace Proxy.Syncing;
 /// One sync, end to end: read the source, reconcile for this node, hand the model to the backend, and record
 /// it in metrics and health. Never syncs a source that is known to be incomplete, so the rules of objects it
 /// could not read stay. <paramref name="leftovers"/> are the backends of the other modes whose rules a mode
-/// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>).
+/// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>). <paramref name="conntrack"/>, when given,
+/// deletes the UDP flows each applied sync made stale.
 /// </summary>
 /// <remarks>
 /// Per-family metrics. Upstream runs one proxier per IP family, each syncing on its own and recording its own
@@ -46,7 +48,8 @@ public sealed partial class ProxyDaemon(
     TimeProvider time,
     ILogger<ProxyDaemon> logger,
     IReadOnlyList<IProxyBackend>? leftovers = null,
-    IServiceHealthServers? healthChecks = null)
+    IServiceHealthServers? healthChecks = null,
+    ConntrackReconciler? conntrack = null)
 {
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
@@ -140,6 +143,8 @@ public sealed partial class ProxyDaemon(
             health.Updated();
             healthChecks?.Update(result.HealthChecks, result.States.ToDictionary(s => s.Family, s => s.Node.NodePorts));
             LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
+            // Once the new rules are in, so that the next packet of a deleted flow takes them; never fails the sync.
+            conntrack?.Reconcile(result.States.Where(s => programmed.Contains(s.Family)));
             return programmed;
         }
         catch (ProxySyncException e)
