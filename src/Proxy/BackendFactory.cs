@@ -8,6 +8,7 @@ using Proxy.Host;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Nftables;
 using Proxy.Cli;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 
@@ -40,14 +41,27 @@ public static class BackendFactory
 
     private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput) => mode switch
     {
-        "iptables" => new IptablesBackend(runner, Sysctl(dryRunOutput), new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),
+        "iptables" => CreateIptables(options, runner, loggerFactory, dryRunOutput),
         "nftables" => new NftablesBackend(runner, new NftablesOptions { MasqueradeBit = options.Config.Nftables.MasqueradeBit }, loggerFactory.CreateLogger<NftablesBackend>()),
         "ipvs" => CreateIpvs(options, runner, loggerFactory, dryRunOutput),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unsupported proxy mode"),
     };
 
     /// <summary>Kernel parameters; with --dry-run, writes are printed instead.</summary>
-    private static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+    internal static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+
+    private static IptablesBackend CreateIptables(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
+    {
+        var sysctl = Sysctl(dryRunOutput);
+        return new IptablesBackend(runner, sysctl, IptablesOptions(options, sysctl), loggerFactory.CreateLogger<IptablesBackend>());
+    }
+
+    /// <summary>iptables mode's settings; without the INVALID-drop rule when conntrack is liberal, as upstream.</summary>
+    internal static IptablesOptions IptablesOptions(ProxyOptions options, ISysctl sysctl) => new()
+    {
+        MasqueradeBit = options.Config.Iptables.MasqueradeBit,
+        DropInvalid = !ConntrackSettings.TcpLiberal(options.Config.Conntrack, sysctl),
+    };
 
     private static IpvsBackend CreateIpvs(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
     {

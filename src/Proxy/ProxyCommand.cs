@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Proxy.Cli;
 using Proxy.Configuration;
+using Proxy.Conntrack;
 using Proxy.Core.Exec;
 using k8s;
 using k8s.Exceptions;
@@ -12,6 +13,7 @@ using Proxy.Exec;
 using Proxy.HealthChecks;
 using Proxy.Host;
 using Proxy.Kubernetes;
+using Proxy.Netlink.Conntrack;
 using Proxy.Observability;
 using Prometheus;
 using Proxy.Reconciling;
@@ -81,16 +83,19 @@ public static partial class ProxyCommand
 
         using var loggerFactory = CreateLoggerFactory(options.Verbosity, options.Config.Logging.Format);
         var logger = loggerFactory.CreateLogger("kube-proxy-sharp");
-        if (!options.Cleanup)
-        {
-            UnsupportedSettings.LogWarnings(logger, options.Config, options.ProxyMode);
-        }
         ICommandRunner runner = new ProcessCommandRunner();
         if (options.DryRun)
         {
             runner = new DryRunCommandRunner(runner, stdout);
         }
         var dryRunOutput = options.DryRun ? stdout : null;
+        if (!options.Cleanup)
+        {
+            UnsupportedSettings.LogWarnings(logger, options.Config, options.ProxyMode);
+            // upstream's platformSetup, before the backend is made: iptables mode reads tcp_be_liberal.
+            new ConntrackSettings(BackendFactory.Sysctl(dryRunOutput), new ModuleHashSize(dryRunOutput), HostCpus.Count(), loggerFactory.CreateLogger<ConntrackSettings>())
+                .Apply(options.Config.Conntrack);
+        }
         var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput);
 
         if (options.Cleanup)
@@ -146,7 +151,9 @@ public static partial class ProxyCommand
             // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
             // shows everything a real start would do to this node, and changes none of it.
             BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput),
-            healthChecks);
+            healthChecks,
+            // Not with --dry-run, which changes nothing (and needs no root, which reading the table does).
+            options.DryRun ? null : new ConntrackReconciler(new ConntrackNetlinkClient(), metrics, TimeProvider.System, loggerFactory.CreateLogger<ConntrackReconciler>()));
         daemon.Queued(); // the first sync is owed from the start
         source.Changed += daemon.Queued;
         using var servers = new StatusServers();

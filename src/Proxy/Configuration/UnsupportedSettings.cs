@@ -6,8 +6,7 @@ namespace Proxy.Configuration;
 /// <summary>
 /// The one list of fields that are accepted (rejecting them would break configs that upstream accepts) but not
 /// implemented yet, each warned about once at start. An entry fires when its value asks for something upstream
-/// kube-proxy would do: the conntrack defaults do (upstream raises nf_conntrack_max and sets two TCP timeouts at
-/// every start), whereas clientConnection's rate limits fire only when changed, their default effect being
+/// kube-proxy would do: clientConnection's rate limits, for one, fire only when changed, their default effect being
 /// invisible for a list-and-watch client. Fields upstream itself ignores on Linux (winkernel, portRange,
 /// windowsRunAsService) and ones without effect (configSyncPeriod: informer resyncs change nothing) are not listed.
 /// </summary>
@@ -19,14 +18,6 @@ public static partial class UnsupportedSettings
             (c, _) => c.DetectLocalMode is "" or "ClusterCIDR" ? null : c.DetectLocalMode),
         new("nodePortAddresses", "NodePorts are served on every local address",
             (c, _) => c.NodePortAddresses.Count == 0 ? null : string.Join(",", c.NodePortAddresses)),
-        new("conntrack", "the conntrack sysctls (nf_conntrack_max, TCP and UDP timeouts, tcp_be_liberal) keep the kernel's values; set these fields to 0 (false) to silence this",
-            (c, _) => Join(
-                c.Conntrack.MaxPerCore > 0 ? $"maxPerCore={c.Conntrack.MaxPerCore} min={c.Conntrack.Min}" : null,
-                Duration("tcpEstablishedTimeout", c.Conntrack.TcpEstablishedTimeout),
-                Duration("tcpCloseWaitTimeout", c.Conntrack.TcpCloseWaitTimeout),
-                c.Conntrack.TcpBeLiberal ? "tcpBeLiberal=true" : null,
-                Duration("udpTimeout", c.Conntrack.UdpTimeout),
-                Duration("udpStreamTimeout", c.Conntrack.UdpStreamTimeout))),
         new("bindAddress", "the node's primary IP is not overridden by it",
             (c, _) => IPAddress.TryParse(c.BindAddress, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)) ? null : c.BindAddress),
         new("clientConnection", "requests to the API server are not rate-limited",

@@ -8,7 +8,7 @@ public class UnsupportedSettingsTests
     private const string Header = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n";
 
     /// <summary>Everything upstream would do at start but this proxy does not, switched off: nothing to warn about.</summary>
-    private static readonly string[] Quiet = ["conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}", "iptables: {localhostNodePorts: false}"];
+    private static readonly string[] Quiet = ["iptables: {localhostNodePorts: false}"];
 
     /// <summary><paramref name="yaml"/> plus the quiet settings of every section it does not set itself.</summary>
     private static KubeProxyConfiguration Load(string yaml)
@@ -24,16 +24,14 @@ public class UnsupportedSettingsTests
         [.. UnsupportedSettings.Find(config, mode).Select(f => $"{f.Setting.Field}: {f.Value}")];
 
     [Fact]
-    public void UpstreamsDefaultsAskForTheConntrackSysctlsAndInIptablesModeLocalhostNodePorts()
+    public void UpstreamsDefaultsAskOnlyForLocalhostNodePortsInIptablesMode()
     {
         var kubeadm = ConfigurationReader.Read("k.yaml", File.ReadAllText(RepositoryPaths.File("tests", "Proxy.Tests", "Configuration", "testdata", "kubeadm-v1.32-init-defaults.yaml"))).Configuration!;
 
         foreach (var config in new[] { new KubeProxyConfiguration(), kubeadm })
         {
-            Assert.Equal(
-                ["conntrack: maxPerCore=32768 min=131072 tcpEstablishedTimeout=24h0m0s tcpCloseWaitTimeout=1h0m0s", "iptables.localhostNodePorts: true"],
-                Fired(config, "iptables"));
-            Assert.Equal(["conntrack: maxPerCore=32768 min=131072 tcpEstablishedTimeout=24h0m0s tcpCloseWaitTimeout=1h0m0s"], Fired(config, "nftables"));
+            Assert.Equal(["iptables.localhostNodePorts: true"], Fired(config, "iptables"));
+            Assert.Empty(Fired(config, "nftables"));
         }
     }
 
@@ -48,7 +46,6 @@ public class UnsupportedSettingsTests
     {
         { "detectLocalMode", "detectLocalMode: NodeCIDR", "iptables", "NodeCIDR" },
         { "nodePortAddresses", "nodePortAddresses: [192.0.2.0/24, 10.0.0.0/8]", "nftables", "192.0.2.0/24,10.0.0.0/8" },
-        { "conntrack", "conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s, tcpBeLiberal: true, udpTimeout: 30s}", "iptables", "tcpBeLiberal=true udpTimeout=30s" },
         { "bindAddress", "bindAddress: 192.0.2.7", "iptables", "192.0.2.7" },
         { "clientConnection", "clientConnection: {qps: 50, burst: 100}", "iptables", "qps=50 burst=100" },
         { "iptables.localhostNodePorts", "iptables: {localhostNodePorts: true}", "iptables", "true" },

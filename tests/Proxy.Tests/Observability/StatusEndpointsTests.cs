@@ -63,11 +63,14 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         {
             Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
         }
+        // The daemon runs in the host's network namespace: it must leave the host's conntrack settings alone.
+        var config = Path.Combine(dir, "config.yaml");
+        File.WriteAllText(config, "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nconntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}\n");
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"))
         {
             ArgumentList =
             {
-                "--manifests", Manifests, "--iptables-sync-period", "1s", "--iptables-min-sync-period", "100ms",
+                "--config", config, "--manifests", Manifests, "--iptables-sync-period", "1s", "--iptables-min-sync-period", "100ms",
                 "--metrics-bind-address", $"127.0.0.1:{metricsPort}", "--healthz-bind-address", $"127.0.0.1:{healthPort}", "--hostname-override", "node-1",
             },
             RedirectStandardError = true,
@@ -156,6 +159,8 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         ("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "gauge", ["ip_family", "traffic_policy"]),
         ("kubeproxy_proxy_healthz_total", "counter", ["code"]),
         ("kubeproxy_proxy_livez_total", "counter", ["code"]),
+        ("kubeproxy_conntrack_reconciler_sync_duration_seconds", "histogram", ["ip_family"]),
+        ("kubeproxy_conntrack_reconciler_deleted_entries_total", "counter", ["ip_family"]),
     ];
 
     /// <summary>Every sample line of <paramref name="name"/> (its _bucket, _sum and _count too), with its label names sorted; a bucket's le left out.</summary>
