@@ -32,30 +32,11 @@ public sealed class ConntrackScenarios(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
-    public async Task AClientOfAUdpServiceFollowsItsReplacedEndpoint(string mode)
-    {
-        await using var topology = await CreateAsync();
-        using var manifests = new Manifests();
-        await AddDnsPodAsync(topology, "dns1", "10.244.1.2");
-        await AddDnsPodAsync(topology, "dns2", "10.244.1.3");
-        await topology.AddPodAsync("client", "10.244.1.20");
-        manifests.Write("dns.yaml", Dns(["10.244.1.2"]));
+    public Task AClientOfAUdpServiceFollowsItsReplacedEndpoint(string mode) => FollowsReplacedEndpointAsync(mode, external: false);
 
-        using var proxy = Start(topology, manifests, mode);
-        try
-        {
-            await RulesInAsync(topology.Pod("client"), ServiceIP, ServicePort, "dns1");
-            await using var client = SteadyClient.Start(topology.Pod("client"), ServiceIP, ServicePort);
-            await client.AnsweredByAsync("dns1", client.Started, StartDeadline);
-            await AssertFlowAsync(topology, client, $"src=10.244.1.2 dst=10.244.1.20 sport={PodPort}");
-
-            await ReplaceAsync(topology, manifests, "dns1", Dns(["10.244.1.3"]), client, "dns2");
-        }
-        finally
-        {
-            Stop(proxy);
-        }
-    }
+    [Theory]
+    [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
+    public Task AnExternalClientOfAUdpNodePortFollowsItsReplacedEndpoint(string mode) => FollowsReplacedEndpointAsync(mode, external: true);
 
     [Theory]
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
@@ -71,9 +52,8 @@ public sealed class ConntrackScenarios(ITestOutputHelper output)
         // so (its reply would come from the service address itself), as on a node where a pod sends before the proxy
         // has programmed a new service.
         await using var client = SteadyClient.Start(topology.Pod("client"), ServiceIP, ServicePort);
-        await AssertFlowAsync(topology, client, $"src={ServiceIP} dst=10.244.1.20 sport={ServicePort}");
-        using var proxy = Start(topology, manifests, mode);
-        try
+        await AssertFlowAsync(topology, client, repliedBy: ServiceIP);
+        await WithProxyAsync(topology, manifests, mode, async () =>
         {
             // No endpoints: the proxy rejects the client's datagrams, once its first sync is in.
             await client.RefusedAsync(StartDeadline);
@@ -82,36 +62,33 @@ public sealed class ConntrackScenarios(ITestOutputHelper output)
             manifests.Write("dns.yaml", Dns(["10.244.1.2"]));
 
             await ReachedWithinAsync(client, "dns1", rewritten);
-        }
-        finally
-        {
-            Stop(proxy);
-        }
+        });
     }
 
-    [Theory]
-    [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
-    public async Task AnExternalClientOfAUdpNodePortFollowsItsReplacedEndpoint(string mode)
+    /// <summary>A client pod of the cluster IP, or the external client of the node port, while the service's endpoint is replaced.</summary>
+    private async Task FollowsReplacedEndpointAsync(string mode, bool external)
     {
         await using var topology = await CreateAsync();
         using var manifests = new Manifests();
         await AddDnsPodAsync(topology, "dns1", "10.244.1.2");
         await AddDnsPodAsync(topology, "dns2", "10.244.1.3");
+        if (!external)
+        {
+            await topology.AddPodAsync("client", "10.244.1.20");
+        }
+        var (from, ip, port) = external ? (topology.Client, Topology.NodeIP, NodePort) : (topology.Pod("client"), ServiceIP, ServicePort);
         manifests.Write("dns.yaml", Dns(["10.244.1.2"]));
 
-        using var proxy = Start(topology, manifests, mode);
-        try
+        await WithProxyAsync(topology, manifests, mode, async () =>
         {
-            await RulesInAsync(topology.Client, Topology.NodeIP, NodePort, "dns1");
-            await using var client = SteadyClient.Start(topology.Client, Topology.NodeIP, NodePort);
+            await RulesInAsync(from, ip, port, "dns1");
+            await using var client = SteadyClient.Start(from, ip, port);
             await client.AnsweredByAsync("dns1", client.Started, StartDeadline);
+            // Its flow is DNATed to dns1: the one the change must not leave behind.
+            await AssertFlowAsync(topology, client, repliedBy: "10.244.1.2");
 
             await ReplaceAsync(topology, manifests, "dns1", Dns(["10.244.1.3"]), client, "dns2");
-        }
-        finally
-        {
-            Stop(proxy);
-        }
+        });
     }
 
     /// <summary>
@@ -188,32 +165,45 @@ public sealed class ConntrackScenarios(ITestOutputHelper output)
         await topology.StartServerAsync(pod, PodPort, "udp");
     }
 
-    /// <summary>The daemon, over the manifests, in <paramref name="mode"/>, syncing a change at most 1 s (upstream's default --min-sync-period) after the last.</summary>
-    private static Process Start(Topology topology, Manifests manifests, string mode) =>
-        topology.StartProxy("--manifests", manifests.Directory, "--proxy-mode", mode,
-            "--cluster-cidr", Topology.ClusterCidr, "--hostname-override", "node-1");
-
-    private static void Stop(Process proxy)
+    /// <summary>
+    /// Runs <paramref name="scenario"/> while the daemon runs over the manifests in <paramref name="mode"/> (syncing a
+    /// change at most 1 s, upstream's default --min-sync-period, after the last), and checks it is still running.
+    /// </summary>
+    private static async Task WithProxyAsync(Topology topology, Manifests manifests, string mode, Func<Task> scenario)
     {
-        Assert.False(proxy.HasExited, "the daemon exited");
-        proxy.Kill(entireProcessTree: true);
+        using var proxy = topology.StartProxy("--manifests", manifests.Directory, "--proxy-mode", mode,
+            "--cluster-cidr", Topology.ClusterCidr, "--hostname-override", "node-1");
+        try
+        {
+            await scenario();
+            Assert.False(proxy.HasExited, "the daemon exited");
+        }
+        finally
+        {
+            if (!proxy.HasExited)
+            {
+                proxy.Kill(entireProcessTree: true);
+            }
+        }
     }
 
-    /// <summary>The client's flow in the node's conntrack table has this reply tuple (its answers come from there).</summary>
-    private static async Task AssertFlowAsync(Topology topology, SteadyClient client, string reply)
+    /// <summary>The client's flow in the node's conntrack table is answered by <paramref name="repliedBy"/> (the conntrack tool's --reply-src).</summary>
+    private static async Task AssertFlowAsync(Topology topology, SteadyClient client, string repliedBy)
     {
         var clock = Stopwatch.StartNew();
-        var listed = "";
+        var port = client.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Shell.Result? listed = null;
         while (clock.Elapsed < StartDeadline)
         {
-            listed = (await Shell.RunAsync("ip", ["netns", "exec", topology.Node, "conntrack", "-L", "-p", "udp", "--sport", client.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])).Stdout;
-            if (listed.Contains($"{reply} dport={client.Port}", StringComparison.Ordinal))
+            listed = await Shell.RunAsync("ip", ["netns", "exec", topology.Node, "conntrack", "-L", "-p", "udp", "--orig-port-src", port, "--reply-src", repliedBy]);
+            if (listed.Stdout.Contains($"sport={port}", StringComparison.Ordinal))
             {
                 return;
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-        Assert.Fail($"no flow of the client's port {client.Port} with reply {reply}:\n{listed}");
+        var all = await Shell.RunAsync("ip", ["netns", "exec", topology.Node, "conntrack", "-L", "-p", "udp"]);
+        Assert.Fail($"no flow of the client's port {port} answered by {repliedBy} ({listed}); the node's UDP flows:\n{all.Stdout}");
     }
 
     /// <summary>UDP service dns (10.96.0.53:53 → 5353, node port 30053) with <paramref name="endpoints"/>, all on this node.</summary>
