@@ -47,7 +47,16 @@ public static partial class ProxyCommand
         }
         if (options.WriteConfigTo is { } output)
         {
-            await File.WriteAllTextAsync(output, ConfigurationWriter.Write(options.Config), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await File.WriteAllTextAsync(output, ConfigurationWriter.Write(options.Config), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A missing folder, a read-only file system: say which file, as upstream's writeConfigFile error does.
+                await stderr.WriteLineAsync($"kube-proxy-sharp: cannot write --write-config-to {output}: {e.Message}").ConfigureAwait(false);
+                return ExitFailed;
+            }
             return ExitOk;
         }
         if (options.ManifestsDirectory is not null && (options.Kubeconfig is not null || options.Master is not null))
@@ -83,6 +92,10 @@ public static partial class ProxyCommand
 
         using var loggerFactory = CreateLoggerFactory(options.Verbosity, options.Config.Logging.Format);
         var logger = loggerFactory.CreateLogger("kube-proxy-sharp");
+        foreach (var warning in options.ConfigWarnings)
+        {
+            LogConfigWarning(logger, warning);
+        }
         ICommandRunner runner = new ProcessCommandRunner();
         if (options.DryRun)
         {
@@ -245,6 +258,9 @@ public static partial class ProxyCommand
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Cannot apply oomScoreAdj {Score}: {Reason}")]
     private static partial void LogOomScoreAdjFailed(ILogger logger, int score, string reason);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "--config: {Warning}")]
+    private static partial void LogConfigWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Cleanup failed: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string reason);

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using k8s.Models;
 using Proxy.Core.Model;
+using Proxy.Validation;
 
 namespace Proxy.Reconciling;
 
@@ -18,7 +19,7 @@ public static class Reconciler
     {
         var warnings = new List<string>();
         var networks = Networks(node, options, warnings);
-        var slicesByService = GroupSlices(objects.EndpointSlices);
+        var slicesByService = GroupSlices(objects.EndpointSlices, warnings);
         var programmed = new List<ServiceProgram>();
         foreach (var service in objects.Services)
         {
@@ -32,14 +33,17 @@ public static class Reconciler
     internal static Dictionary<IpFamily, NodeNetwork> Networks(NodeContext node, ReconcileOptions options, List<string> warnings) =>
         Families.ToDictionary(f => f, f => NodeNetworkResolver.Resolve(f, node, options, warnings));
 
-    /// <summary>EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order.</summary>
-    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices)
+    /// <summary>
+    /// EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order; one the API
+    /// server would refuse is left out, with a warning.
+    /// </summary>
+    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices, ICollection<string> warnings)
     {
         // One pass, no LINQ: this runs over every slice at every sync.
         var groups = new Dictionary<(string, string), List<V1EndpointSlice>>();
         foreach (var slice in slices)
         {
-            if (slice.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 } service)
+            if (EndpointSliceValidation.Validate(slice, warnings) && slice.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 } service)
             {
                 var key = (slice.Namespace() ?? "default", service);
                 if (!groups.TryGetValue(key, out var list))

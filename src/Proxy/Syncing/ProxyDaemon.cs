@@ -10,6 +10,7 @@ using Proxy.Kubernetes;
 using Proxy.Observability;
 using Proxy.Reconciling;
 using Proxy.Sources;
+using Proxy.Validation;
 
 namespace Proxy.Syncing;
 
@@ -118,7 +119,8 @@ public sealed partial class ProxyDaemon(
     /// <returns>The families the sync programmed, or null when it did not apply.</returns>
     private async Task<IReadOnlyList<IpFamily>?> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, long started, CancellationToken cancellationToken)
     {
-        reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, p));
+        // Problems quote object text: one log line each, whatever the text holds.
+        reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, MessageText.Line(p)));
         if (!snapshot.Complete)
         {
             LogSourceIncomplete(logger, source.Description);
@@ -127,7 +129,10 @@ public sealed partial class ProxyDaemon(
 
         var self = NodeFor(snapshot.Objects);
         var result = reconciler.Reconcile(snapshot.Objects, self.Context, options);
-        reportedWarnings = ReportNew(result.Warnings.Concat(UnrenderedFeatures.Warnings(result.States, backend.Renders, backend.Mode)), reportedWarnings, p => LogObjectProblem(logger, p));
+        reportedWarnings = ReportNew(
+            snapshot.Warnings.Concat(result.Warnings).Concat(UnrenderedFeatures.Warnings(result.States, backend.Renders, backend.Mode)),
+            reportedWarnings,
+            p => LogObjectProblem(logger, MessageText.Line(p)));
         health.SetNodeEligible(self.Eligible);
         try
         {
