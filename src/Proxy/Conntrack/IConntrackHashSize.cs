@@ -6,7 +6,7 @@ namespace Proxy.Conntrack;
 /// </summary>
 public interface IConntrackHashSize
 {
-    /// <summary>The current size, or null when it cannot be read (nf_conntrack not loaded).</summary>
+    /// <summary>The current size, or null when it cannot be read (nf_conntrack not loaded, or the file not readable): never throws.</summary>
     int? Get();
 
     void Set(int buckets);

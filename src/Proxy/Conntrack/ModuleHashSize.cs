@@ -11,8 +11,18 @@ public sealed class ModuleHashSize(TextWriter? dryRun = null) : IConntrackHashSi
 {
     private const string Path = "/sys/module/nf_conntrack/parameters/hashsize";
 
-    public int? Get() =>
-        File.Exists(Path) && int.TryParse(File.ReadAllText(Path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var buckets) ? buckets : null;
+    public int? Get()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(Path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var buckets) ? buckets : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not loaded, or not readable by this user (the file is root's; a --dry-run may run as anyone).
+            return null;
+        }
+    }
 
     public void Set(int buckets)
     {
