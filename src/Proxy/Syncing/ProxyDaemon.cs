@@ -139,12 +139,12 @@ public sealed partial class ProxyDaemon(
             var applied = await backend.SyncAsync(result.States, full, cancellationToken).ConfigureAwait(false);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             var now = time.GetUtcNow();
+            IReadOnlyList<IpFamily> programmed = [.. applied.Families.Select(f => f.Family)];
+            RecordProgrammed(programmed);
             foreach (var done in applied.Families)
             {
                 RecordSynced(done, seconds, now);
             }
-            IReadOnlyList<IpFamily> programmed = [.. applied.Families.Select(f => f.Family)];
-            RecordProgrammed(programmed);
             health.Updated();
             healthChecks?.Update(result.HealthChecks, result.States.ToDictionary(s => s.Family, s => s.Node.NodePorts));
             LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
@@ -163,9 +163,6 @@ public sealed partial class ProxyDaemon(
     private void RecordSynced(FamilySync done, double seconds, DateTimeOffset now)
     {
         var family = ProxyMetrics.Label(done.Family);
-        metrics.AddFamily(done.Family);
-        metrics.SyncDuration.WithLabels(family).Observe(seconds);
-        (done.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration).WithLabels(family).Observe(seconds);
         metrics.LastSync.WithLabels(family).SetToTimeUtc(now);
         foreach (var (table, count) in done.RulesByTable)
         {
@@ -177,6 +174,10 @@ public sealed partial class ProxyDaemon(
         {
             metrics.NoLocalEndpoints.WithLabels(policy, family).Set(0);
         }
+        // Last: a scrape that sees a family's sync count (which creates its series) sees the rest of that sync too.
+        metrics.AddFamily(done.Family);
+        metrics.SyncDuration.WithLabels(family).Observe(seconds);
+        (done.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration).WithLabels(family).Observe(seconds);
     }
 
     /// <summary>
