@@ -9,6 +9,7 @@ using Proxy.Host;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Nftables;
 using Proxy.Cli;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 
@@ -50,8 +51,11 @@ public static partial class BackendFactory
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unsupported proxy mode"),
     };
 
-    private static IptablesBackend CreateIptables(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput, ImmutableHashSet<string> counters) =>
-        new(runner, Sysctl(dryRunOutput), new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit, NfacctCounters = counters }, loggerFactory.CreateLogger<IptablesBackend>());
+    private static IptablesBackend CreateIptables(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput, ImmutableHashSet<string> counters)
+    {
+        var sysctl = Sysctl(dryRunOutput);
+        return new IptablesBackend(runner, sysctl, IptablesSettings(options, sysctl) with { NfacctCounters = counters }, loggerFactory.CreateLogger<IptablesBackend>());
+    }
 
     /// <summary>
     /// upstream's iptables proxier makes its two nfacct counters at start and counts only into the ones it could make;
@@ -78,7 +82,14 @@ public static partial class BackendFactory
     private static partial void LogNoNfacct(ILogger logger, string name);
 
     /// <summary>Kernel parameters; with --dry-run, writes are printed instead.</summary>
-    public static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+    internal static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+
+    /// <summary>iptables mode's settings; without the INVALID-drop rule when conntrack is liberal, as upstream.</summary>
+    internal static IptablesOptions IptablesSettings(ProxyOptions options, ISysctl sysctl) => new()
+    {
+        MasqueradeBit = options.Config.Iptables.MasqueradeBit,
+        DropInvalid = !ConntrackSettings.TcpLiberal(options.Config.Conntrack, sysctl),
+    };
 
     private static IpvsBackend CreateIpvs(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
     {

@@ -4,9 +4,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Proxy.Cli;
 using Proxy.Configuration;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Host;
+using Proxy.Netlink.Conntrack;
 using k8s;
 using k8s.Exceptions;
 using Proxy.Events;
@@ -107,6 +109,13 @@ public static partial class ProxyCommand
             runner = new DryRunCommandRunner(runner, stdout);
         }
         var dryRunOutput = options.DryRun ? stdout : null;
+        if (!options.Cleanup)
+        {
+            // upstream's platformSetup, before the backend is made (iptables mode reads tcp_be_liberal); --init-only
+            // applies these too.
+            new ConntrackSettings(BackendFactory.Sysctl(dryRunOutput), new ModuleHashSize(dryRunOutput), HostCpus.Count(), loggerFactory.CreateLogger<ConntrackSettings>())
+                .Apply(options.Config.Conntrack);
+        }
         INfacct nfacct = new NetlinkNfacct();
         // --cleanup makes nothing, nfacct counters included (upstream's platformCleanup does not either).
         var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput, options.Cleanup ? null : nfacct);
@@ -177,7 +186,9 @@ public static partial class ProxyCommand
             // shows everything a real start would do to this node, and changes none of it.
             BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput),
             healthChecks,
-            dryRun: options.DryRun);
+            dryRun: options.DryRun,
+            // Not with --dry-run, which changes nothing (and needs no root, which reading the table does).
+            conntrack: options.DryRun ? null : new ConntrackReconciler(new ConntrackNetlinkClient(), metrics, TimeProvider.System, loggerFactory.CreateLogger<ConntrackReconciler>()));
         health.Started(ProxyDaemon.Families);
         daemon.Queued(); // the first sync is owed from the start
         source.Changed += daemon.Queued;

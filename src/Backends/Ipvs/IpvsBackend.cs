@@ -9,6 +9,7 @@ using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Host;
 using Proxy.Core.Model;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs;
 

@@ -8,12 +8,9 @@ namespace Proxy.Configuration;
 /// they gave (by a flag or in the --config file) with a value that asks upstream to do something.
 /// </summary>
 /// <remarks>
-/// Upstream's defaults never warn, though some of them ask for something: upstream sets nf_conntrack_max to
-/// max(32768 × CPUs, 131072) and the established and close-wait TCP timeouts to 24h and 1h at every start, whether or
-/// not anyone asked. Until the conntrack settings are implemented, a node keeps whatever values it has (the ones
-/// upstream last wrote, until a reboot; else the kernel's), which nobody asked this proxy to change; a warning at every
-/// start about a default would be noise the user can only silence by writing zeros they do not mean. The same holds
-/// for clientConnection's rate limits (invisible for a list-and-watch client) and its protobuf content type. Fields
+/// Upstream's defaults never warn: a warning at every start about a default would be noise the user can only silence
+/// by writing values they do not mean. clientConnection's rate limits, for one, fire only when changed, their default
+/// effect being invisible for a list-and-watch client. The conntrack settings are implemented (Conntrack/); fields
 /// upstream itself ignores on Linux (winkernel, portRange, windowsRunAsService) are not listed.
 /// </remarks>
 public static partial class UnsupportedSettings
@@ -22,18 +19,6 @@ public static partial class UnsupportedSettings
 
     public static IReadOnlyList<UnsupportedSetting> All { get; } =
     [
-        new("conntrack",
-            ["conntrack.maxPerCore", "conntrack.min", "conntrack.tcpEstablishedTimeout", "conntrack.tcpCloseWaitTimeout", "conntrack.tcpBeLiberal", "conntrack.udpTimeout", "conntrack.udpStreamTimeout"],
-            "the conntrack sysctls (nf_conntrack_max, TCP and UDP timeouts, tcp_be_liberal) keep the kernel's values",
-            r => Join(
-                // With maxPerCore 0 upstream leaves the limit alone, and min with it.
-                r.Given("conntrack.maxPerCore", r.Config.Conntrack.MaxPerCore > 0, $"maxPerCore={r.Config.Conntrack.MaxPerCore}"),
-                r.Given("conntrack.min", r.Config.Conntrack.MaxPerCore > 0, $"min={r.Config.Conntrack.Min}"),
-                GivenDuration(r, "conntrack.tcpEstablishedTimeout", "tcpEstablishedTimeout", r.Config.Conntrack.TcpEstablishedTimeout),
-                GivenDuration(r, "conntrack.tcpCloseWaitTimeout", "tcpCloseWaitTimeout", r.Config.Conntrack.TcpCloseWaitTimeout),
-                r.Given("conntrack.tcpBeLiberal", r.Config.Conntrack.TcpBeLiberal, "tcpBeLiberal=true"),
-                GivenDuration(r, "conntrack.udpTimeout", "udpTimeout", r.Config.Conntrack.UdpTimeout),
-                GivenDuration(r, "conntrack.udpStreamTimeout", "udpStreamTimeout", r.Config.Conntrack.UdpStreamTimeout))),
         new("clientConnection",
             ["clientConnection.qps", "clientConnection.burst", "clientConnection.contentType", "clientConnection.acceptContentTypes"],
             "requests to the API server are not rate-limited and are made in JSON",

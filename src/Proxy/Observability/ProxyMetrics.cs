@@ -95,6 +95,10 @@ public sealed class ProxyMetrics
 
         build.Register(factory);
         ProcessStats.Register(Registry);
+
+        // Recorded by the conntrack reconciler (Conntrack/ConntrackReconciler.cs) each time it runs for a family.
+        ConntrackReconcileDuration = factory.CreateHistogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "ReconcileConntrackFlowsLatency latency in seconds", PerFamily(SyncBuckets));
+        ConntrackDeletedEntries = factory.CreateCounter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative conntrack flows deleted by conntrack reconciler", IpFamilyLabel);
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
@@ -139,6 +143,10 @@ public sealed class ProxyMetrics
     public Counter HealthzTotal { get; }
 
     public Counter LivezTotal { get; }
+
+    public Histogram ConntrackReconcileDuration { get; }
+
+    public Counter ConntrackDeletedEntries { get; }
 
     /// <summary>The ip_family label value of <paramref name="family"/>: spelled as upstream's v1.IPFamily, whatever the enum is called.</summary>
     public static string Label(IpFamily family) => family == IpFamily.IPv4 ? "IPv4" : "IPv6";
@@ -194,11 +202,11 @@ public sealed class ProxyMetrics
     public void AddFamily(IpFamily family)
     {
         var label = Label(family);
-        foreach (var histogram in new[] { SyncDuration, FullSyncDuration, PartialSyncDuration, NetworkProgramming })
+        foreach (var histogram in new[] { SyncDuration, FullSyncDuration, PartialSyncDuration, NetworkProgramming, ConntrackReconcileDuration })
         {
             histogram?.WithLabels(label);
         }
-        foreach (var counter in new[] { IptablesRestoreFailures, IptablesPartialRestoreFailures, NftablesSyncFailures, NftablesCleanupFailures })
+        foreach (var counter in new[] { IptablesRestoreFailures, IptablesPartialRestoreFailures, NftablesSyncFailures, NftablesCleanupFailures, ConntrackDeletedEntries })
         {
             counter?.WithLabels(label);
         }

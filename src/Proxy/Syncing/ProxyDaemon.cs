@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Model;
@@ -18,7 +19,8 @@ namespace Proxy.Syncing;
 /// it in metrics and health. Never syncs a source that is known to be incomplete, so the rules of objects it
 /// could not read stay. <paramref name="leftovers"/> are the backends of the other modes whose rules a mode
 /// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>). With <paramref name="dryRun"/> the
-/// backends only print what they would do, and the log says so.
+/// backends only print what they would do, and the log says so. <paramref name="conntrack"/>, when given, deletes the
+/// UDP flows each applied sync made stale.
 /// </summary>
 /// <remarks>
 /// Per-family metrics. Upstream runs one proxier per IP family, each syncing on its own and recording its own
@@ -51,7 +53,8 @@ public sealed partial class ProxyDaemon(
     ILogger<ProxyDaemon> logger,
     IReadOnlyList<IProxyBackend>? leftovers = null,
     IServiceHealthServers? healthChecks = null,
-    bool dryRun = false)
+    bool dryRun = false,
+    ConntrackReconciler? conntrack = null)
 {
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
@@ -118,6 +121,8 @@ public sealed partial class ProxyDaemon(
             }
         }
         healthChecks?.Update(result.HealthChecks, result.States.ToDictionary(s => s.Family, s => s.Node.NodePorts));
+        // Once the new rules are in, so that the next packet of a deleted flow takes them; never fails the sync.
+        conntrack?.Reconcile(result.States.Where(s => programmed.Contains(s.Family)));
         var kind = applied.Full ? "full" : "partial";
         if (dryRun)
         {

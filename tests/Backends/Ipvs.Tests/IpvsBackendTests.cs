@@ -186,7 +186,7 @@ public class IpvsBackendTests
     [Fact]
     public async Task AKernelWithoutIpvsIsAClearError()
     {
-        var noIpvs = new IpvsBackend(commands, () => throw new Proxy.Backends.Ipvs.Netlink.NetlinkException(2, 1), links, new FakeSysctl(ipvs: false), new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
+        var noIpvs = new IpvsBackend(commands, () => throw new Proxy.Netlink.NetlinkException(2, 1), links, new FakeSysctl(ipvs: false), new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
 
         var error = await Assert.ThrowsAsync<ProxySyncException>(() =>
             noIpvs.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node(null), [Port("web", "10.96.0.10", 0, "10.244.1.2")])], full: false, CancellationToken.None));

@@ -38,7 +38,7 @@ public sealed class MetricsReferenceTests
         var metrics = new ProxyMetrics(real.Metrics, BuildInfo.Current());
         var text = await ScrapeAfterOneSyncAsync(metrics, real.Metrics);
 
-        var expected = Exposition.References.Where(r => r.Modes.Contains(mode) && r.Note is not ("issue 16" or "nfacct")).ToList();
+        var expected = Exposition.References.Where(r => r.Modes.Contains(mode) && r.Note is not "nfacct").ToList();
         Assert.Equal(
             expected.Select(r => $"{r.Name} {r.Type}").Order(StringComparer.Ordinal),
             Exposition.KubeTypes(text));
