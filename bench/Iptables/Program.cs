@@ -19,6 +19,38 @@ if (args is ["payload", var n, var file])
     File.WriteAllText(file, RestorePlanner.Full(IptablesRenderer.Render(state, new IptablesOptions()), KernelRules.Empty, out _).ToString());
     return 0;
 }
+if (args is ["partial", var count])
+{
+    // The pure part of a one-endpoint change, without a kernel: reconcile, render, plan, text (median of 10).
+    var size = int.Parse(count, CultureInfo.InvariantCulture);
+    var cluster = SyntheticCluster.Objects(size, 0);
+    var incremental = new IncrementalReconciler();
+    var cache = new ServicePortCache();
+    var previous = IptablesRenderer.Render(incremental.Reconcile(cluster, SyntheticCluster.Node, SyntheticCluster.Options).IPv4, new IptablesOptions(), cache);
+    var times = new List<(double Reconcile, double Render, double Plan, double Text)>();
+    var cpu = new List<double>();
+    var text = "";
+    for (var g = 1; g <= 10; g++)
+    {
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        var next = incremental.Reconcile(SyntheticCluster.WithOneEndpointMoved(cluster, g), SyntheticCluster.Node, SyntheticCluster.Options).IPv4;
+        var reconciled = watch.Elapsed.TotalMilliseconds;
+        var rendered = IptablesRenderer.Render(next, new IptablesOptions(), cache);
+        var render = watch.Elapsed.TotalMilliseconds - reconciled;
+        var transaction = RestorePlanner.Partial(rendered, previous, out _);
+        var plan = watch.Elapsed.TotalMilliseconds - reconciled - render;
+        text = transaction.ToString();
+        times.Add((reconciled, render, plan, watch.Elapsed.TotalMilliseconds - reconciled - render - plan));
+        cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
+        previous = rendered;
+    }
+    double Median(Func<(double, double, double, double), double> f) => times.Select(f).Order().ElementAt(5);
+    Console.WriteLine($"{size}: one endpoint changed, pure part (median of 10): reconcile {Median(t => t.Item1):F1} ms, render {Median(t => t.Item2):F1} ms, "
+        + $"plan {Median(t => t.Item3):F1} ms, text {Median(t => t.Item4):F1} ms; CPU time of all four {cpu.Order().ElementAt(5):F0} ms; payload {text.Count(c => c == '\n')} lines ({SyntheticCluster.Load()})");
+    Console.Write(text);
+    return 0;
+}
 var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] != "--limit")).ToList();
 var sizes = (positional.Count > 0 ? positional[0] : "1000,10000,30000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var variants = (positional.Count > 1 ? positional[1] : "legacy,nft").Split(',')
@@ -42,7 +74,9 @@ foreach (var size in sizes)
     var rules = IptablesRenderer.Render(state, new IptablesOptions());
     var renderMs = clock.Elapsed.TotalMilliseconds;
     clock.Restart();
-    var payload = RestorePlanner.Full(rules, KernelRules.Empty, out _).ToString();
+    var transaction = RestorePlanner.Full(rules, KernelRules.Empty, out _);
+    var payload = transaction.ToString();
+    var staged = transaction.ToString(IptablesBackend.NftStageChains);
     var planMs = clock.Elapsed.TotalMilliseconds;
     var lines = payload.Split('\n');
     Console.WriteLine($"{size} services x {SyntheticCluster.Endpoints} ({SyntheticCluster.Load()}): payload {payload.Length / 1024} KiB, {lines.Length - 1} lines, "
@@ -141,24 +175,30 @@ foreach (var size in sizes)
                 }
             });
 
-            // (d) reference: the bare restore of the same payload into an empty namespace (what upstream's layout costs the tool alone).
-            await InNamespaceAsync(async runner =>
+            // (d) reference: the bare restore of the same payload into an empty namespace (what upstream's layout costs the tool
+            // alone); on nf_tables, also of the staged payload the backend sends there.
+            var payloads = variant == IptablesVariant.Nft ? [("one COMMIT", payload), ("staged", staged)] : new[] { ("one COMMIT", payload) };
+            foreach (var (shape, text) in payloads)
             {
-                runner.Limit = limit;
-                clock.Restart();
-                try
+                await InNamespaceAsync(async runner =>
                 {
-                    await runner.RunAsync(Command.Write(IptablesSelection.Executable("iptables-restore", variant), payload, "-w", "5", "--noflush"), CancellationToken.None);
-                    Console.WriteLine($"{size} {series}: (d) bare {IptablesSelection.Executable("iptables-restore", variant)} --noflush of the same payload: "
-                        + $"{clock.Elapsed.TotalMilliseconds:F0} ms, peak RSS {runner.Calls[^1].PeakMiB:F0} MiB ({SyntheticCluster.Load()})");
-                    BenchResults.Record($"{series} bare restore", size, "full_sync_s", clock.Elapsed.TotalSeconds);
-                }
-                catch (TimeoutException e)
-                {
-                    Console.WriteLine($"{size} {series}: (d) bare restore did not finish: {e.Message} ({SyntheticCluster.Load()})");
-                    BenchResults.Record($"{series} bare restore", size, "full_sync_unfinished_s", limit.TotalSeconds);
-                }
-            });
+                    runner.Limit = limit;
+                    var tool = IptablesSelection.Executable("iptables-restore", variant);
+                    clock.Restart();
+                    try
+                    {
+                        await runner.RunAsync(Command.Write(tool, text, "-w", "5", "--noflush"), CancellationToken.None);
+                        Console.WriteLine($"{size} {series}: (d) bare {tool} --noflush of the same payload, {shape}: "
+                            + $"{clock.Elapsed.TotalMilliseconds:F0} ms, peak RSS {runner.Calls[^1].PeakMiB:F0} MiB ({SyntheticCluster.Load()})");
+                        BenchResults.Record($"{series} bare restore, {shape}", size, "full_sync_s", clock.Elapsed.TotalSeconds);
+                    }
+                    catch (TimeoutException e)
+                    {
+                        Console.WriteLine($"{size} {series}: (d) bare restore, {shape}, did not finish: {e.Message} ({SyntheticCluster.Load()})");
+                        BenchResults.Record($"{series} bare restore, {shape}", size, "full_sync_unfinished_s", limit.TotalSeconds);
+                    }
+                });
+            }
         }
     }
     finally

@@ -28,6 +28,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
 
     private readonly AppliedStates<RuleSet> applied = new();
 
+    /// <summary>Rendered rules of unchanged service ports, per family: a pure function's results, kept across failures.</summary>
+    private readonly Dictionary<IpFamily, ServicePortCache> rendered = [];
+
     public string Mode => "iptables";
 
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
@@ -41,7 +44,11 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         foreach (var state in desired)
         {
             var tools = IptablesTools.For(state.Family);
-            var rulesNow = IptablesRenderer.Render(state, options);
+            if (!rendered.TryGetValue(state.Family, out var cache))
+            {
+                rendered[state.Family] = cache = new ServicePortCache();
+            }
+            var rulesNow = IptablesRenderer.Render(state, options, cache);
             RestoreTransaction transaction;
             int changedHere;
             var previous = applied.For(state.Family);

@@ -43,12 +43,20 @@ public static class RestorePlanner
     {
         var transaction = new RestoreTransaction();
         var owners = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chain in desired.Chains.Where(c => previous.Find(c.Table, c.Chain) != c))
+        // An unchanged service port's chains are the very instances applied last time (the renderer's cache): only the
+        // rest — a changed port's chains, the shared chains rebuilt at every render — are compared by name and rules.
+        var before = previous.Chains.Where(c => !desired.HasInstance(c)).ToDictionary(c => (c.Table, c.Chain));
+        var now = new HashSet<(string, string)>();
+        foreach (var chain in desired.Chains.Where(c => !previous.HasInstance(c)))
         {
-            Write(transaction, chain, owners);
+            now.Add((chain.Table, chain.Chain));
+            if (before.GetValueOrDefault((chain.Table, chain.Chain)) != chain)
+            {
+                Write(transaction, chain, owners);
+            }
         }
         // A chain we write but do not own (kubelet's KUBE-FIREWALL) is left in place when we stop writing it.
-        foreach (var gone in previous.Chains.Where(c => !desired.Contains(c.Table, c.Chain) && BaseChains.IsOwned(c.Table, c.Chain)))
+        foreach (var gone in before.Values.Where(c => !now.Contains((c.Table, c.Chain)) && BaseChains.IsOwned(c.Table, c.Chain)))
         {
             transaction.DeleteChain(gone.Table, gone.Chain);
             if (gone.Owner is not null)
