@@ -47,7 +47,7 @@ if (args is ["partial", var count])
     }
     double Median(Func<(double, double, double, double), double> f) => times.Select(f).Order().ElementAt(5);
     Console.WriteLine($"{size}: one endpoint changed, pure part (median of 10): reconcile {Median(t => t.Item1):F1} ms, render {Median(t => t.Item2):F1} ms, "
-        + $"plan {Median(t => t.Item3):F1} ms, text {Median(t => t.Item4):F1} ms; CPU time of all four {cpu.Order().ElementAt(5):F0} ms; payload {text.Count(c => c == '\n')} lines ({SyntheticCluster.Load()})");
+        + $"plan {Median(t => t.Item3):F1} ms, text {Median(t => t.Item4):F1} ms; CPU time of all four {cpu.Order().ElementAt(5):F0} ms; payload {text.Count(c => c == '\n')} lines ({BenchResults.Load()})");
     Console.Write(text);
     return 0;
 }
@@ -79,7 +79,7 @@ foreach (var size in sizes)
     var staged = transaction.ToString(IptablesBackend.NftStageChains);
     var planMs = clock.Elapsed.TotalMilliseconds;
     var lines = payload.Split('\n');
-    Console.WriteLine($"{size} services x {SyntheticCluster.Endpoints} ({SyntheticCluster.Load()}): payload {payload.Length / 1024} KiB, {lines.Length - 1} lines, "
+    Console.WriteLine($"{size} services x {SyntheticCluster.Endpoints} ({BenchResults.Load()}): payload {payload.Length / 1024} KiB, {lines.Length - 1} lines, "
         + $"{lines.Count(l => l.StartsWith(':'))} chains, {lines.Count(l => l.StartsWith("-A ", StringComparison.Ordinal))} rules; "
         + $"model {modelMs:F0} ms, render {renderMs:F0} ms, plan + text {planMs:F0} ms");
     var manifests = Directory.CreateTempSubdirectory("kps-bench-ipt-").FullName;
@@ -107,7 +107,7 @@ foreach (var size in sizes)
                 }
                 catch (TimeoutException e)
                 {
-                    Console.WriteLine($"{size} {series}: full sync did not finish: {e.Message} ({SyntheticCluster.Load()})");
+                    Console.WriteLine($"{size} {series}: full sync did not finish: {e.Message} ({BenchResults.Load()})");
                     BenchResults.Record(series, size, "full_sync_unfinished_s", limit.TotalSeconds);
                     return;
                 }
@@ -115,7 +115,7 @@ foreach (var size in sizes)
                 var restore = runner.Calls.Where(c => c.Tool.Contains("restore", StringComparison.Ordinal)).ToList();
                 Console.WriteLine($"{size} {series}: (a) full sync {fullMs:F0} ms end to end (reconcile {reconcileMs:F0} ms, save {runner.Milliseconds("-save"):F0} ms, "
                     + $"restore {restore.Sum(c => c.Elapsed.TotalMilliseconds):F0} ms in {restore.Count} calls, restore peak RSS {restore.Max(c => c.PeakMiB):F0} MiB; "
-                    + $"the rest {fullMs - reconcileMs - runner.Milliseconds("-save") - runner.Milliseconds("restore"):F0} ms) ({SyntheticCluster.Load()})");
+                    + $"the rest {fullMs - reconcileMs - runner.Milliseconds("-save") - runner.Milliseconds("restore"):F0} ms) ({BenchResults.Load()})");
                 BenchResults.Record(series, size, "full_sync_s", fullMs / 1000);
 
                 // (a2) periodic full resync with nothing changed.
@@ -146,7 +146,7 @@ foreach (var size in sizes)
                 restoreSamples.Sort();
                 var last = runner.LastInput;
                 Console.WriteLine($"{size} {series}: (b) one endpoint changed: median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
-                    + $"(restore median {restoreSamples[5]:F1} ms; last payload {last.Count(c => c == '\n')} lines, {last.Length} bytes) ({SyntheticCluster.Load()})");
+                    + $"(restore median {restoreSamples[5]:F1} ms; last payload {last.Count(c => c == '\n')} lines, {last.Length} bytes) ({BenchResults.Load()})");
                 BenchResults.Record(series, size, "one_endpoint_ms", samples[5]);
             });
 
@@ -167,7 +167,7 @@ foreach (var size in sizes)
                     peak = Math.Max(peak, SyntheticCluster.PeakRssMiB(daemon.Id));
                     await Task.Delay(20);
                 }
-                Console.WriteLine($"{size} {series}: (c) daemon --once from manifests: exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB ({SyntheticCluster.Load()})");
+                Console.WriteLine($"{size} {series}: (c) daemon --once from manifests: exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB ({BenchResults.Load()})");
                 BenchResults.Record(series, size, "daemon_rss_mib", peak);
                 if (daemon.ExitCode != 0)
                 {
@@ -189,12 +189,12 @@ foreach (var size in sizes)
                     {
                         await runner.RunAsync(Command.Write(tool, text, "-w", "5", "--noflush"), CancellationToken.None);
                         Console.WriteLine($"{size} {series}: (d) bare {tool} --noflush of the same payload, {shape}: "
-                            + $"{clock.Elapsed.TotalMilliseconds:F0} ms, peak RSS {runner.Calls[^1].PeakMiB:F0} MiB ({SyntheticCluster.Load()})");
+                            + $"{clock.Elapsed.TotalMilliseconds:F0} ms, peak RSS {runner.Calls[^1].PeakMiB:F0} MiB ({BenchResults.Load()})");
                         BenchResults.Record($"{series} bare restore, {shape}", size, "full_sync_s", clock.Elapsed.TotalSeconds);
                     }
                     catch (TimeoutException e)
                     {
-                        Console.WriteLine($"{size} {series}: (d) bare restore, {shape}, did not finish: {e.Message} ({SyntheticCluster.Load()})");
+                        Console.WriteLine($"{size} {series}: (d) bare restore, {shape}, did not finish: {e.Message} ({BenchResults.Load()})");
                         BenchResults.Record($"{series} bare restore, {shape}", size, "full_sync_unfinished_s", limit.TotalSeconds);
                     }
                 });

@@ -37,7 +37,8 @@ foreach (var size in sizes)
         await backend.SyncAsync(model.States, full: true, CancellationToken.None);
         var syncMs = clock.Elapsed.TotalMilliseconds;
         var nftMs = runner.Milliseconds("nft");
-        Console.WriteLine($"{size} services x {Endpoints}: full sync {syncMs:F0} ms end to end (model {modelMs:F0} ms + render {renderMs:F0} ms, "
+        BenchResults.Record("nftables", size, "full_sync_s", (modelMs + syncMs) / 1000);
+        Console.WriteLine($"{size} services x {Endpoints} ({BenchResults.Load()}): full sync {syncMs:F0} ms end to end (model {modelMs:F0} ms + render {renderMs:F0} ms, "
             + $"nft -f {nftMs:F0} ms for {text.Length / 1024} KiB)");
 
         // (b) one endpoint of one service changed, end to end (reconcile + render + diff + nft -f), median of 10.
@@ -64,7 +65,8 @@ foreach (var size in sizes)
         }
         samples.Sort();
         reconcileSamples.Sort();
-        Console.WriteLine($"{size}: one endpoint changed: median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
+        BenchResults.Record("nftables", size, "one_endpoint_ms", samples[5]);
+        Console.WriteLine($"{size}: one endpoint changed ({BenchResults.Load()}): median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
             + $"(reconcile median {reconcileSamples[5]:F1} ms; nft -f in the last: {runner.Milliseconds("nft"):F1} ms)");
         Console.WriteLine($"{size}: this process' peak RSS {SyntheticCluster.PeakRssMiB(Environment.ProcessId):F0} MiB");
 
@@ -83,7 +85,8 @@ foreach (var size in sizes)
             await Task.Delay(20);
         }
         var log = await daemon.StandardError.ReadToEndAsync();
-        Console.WriteLine($"{size}: daemon --once from manifests: exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB");
+        BenchResults.Record("nftables", size, "daemon_rss_mib", peak);
+        Console.WriteLine($"{size}: daemon --once from manifests ({BenchResults.Load()}): exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB");
         if (daemon.ExitCode != 0)
         {
             Console.WriteLine(log);
@@ -95,7 +98,8 @@ foreach (var size in sizes)
         Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "kube-proxy");
         clock.Restart();
         await runner.RunAsync(Command.Write("nft", upstream, "-f", "-"), CancellationToken.None);
-        Console.WriteLine($"{size}: upstream layout, nft -f: {clock.Elapsed.TotalMilliseconds:F0} ms for {upstream.Length / 1024} KiB");
+        BenchResults.Record("nftables upstream layout", size, "full_sync_s", clock.Elapsed.TotalSeconds);
+        Console.WriteLine($"{size}: upstream layout, nft -f ({BenchResults.Load()}): {clock.Elapsed.TotalMilliseconds:F0} ms for {upstream.Length / 1024} KiB");
     }
     finally
     {

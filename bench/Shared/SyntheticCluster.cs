@@ -176,7 +176,4 @@ public static class SyntheticCluster
             return 0;
         }
     }
-
-    /// <summary>The machine's load averages (1, 5, 15 min), printed with every figure: this machine is shared.</summary>
-    public static string Load() => "load " + string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Proxy.Backends.Iptables;
 
 /// <summary>
@@ -50,63 +48,57 @@ public sealed class RestoreTransaction
     /// </summary>
     public string ToString(int stageAbove)
     {
-        var text = new StringBuilder(EstimatedLength());
+        // Two passes over the same pieces, straight into a string of the exact length: at 10k services the payload is
+        // ~28M characters, and a StringBuilder would hold it twice (its chunks, then the copy) at the sync's peak.
+        var length = 0L;
+        foreach (var piece in Pieces(stageAbove))
+        {
+            length += piece.Length;
+        }
+        return string.Create(checked((int)length), (Transaction: this, StageAbove: stageAbove), static (span, state) =>
+        {
+            foreach (var piece in state.Transaction.Pieces(state.StageAbove))
+            {
+                piece.AsSpan().CopyTo(span);
+                span = span[piece.Length..];
+            }
+        });
+    }
+
+    /// <summary>The payload's text in order, in pieces (so that it is concatenated only once).</summary>
+    private IEnumerable<string> Pieces(int stageAbove)
+    {
         foreach (var section in sections.Values.Where(s => !s.IsEmpty))
         {
             var final = section.Chains;
             if (section.Declared.Count > stageAbove)
             {
-                var (stages, rest) = Stages(section);
+                var (stages, last) = Stages(section);
+                final = last;
                 foreach (var stage in stages.SelectMany(s => s.Chunk(stageAbove)))
                 {
-                    text.Append('*').Append(section.Name).Append('\n');
-                    WriteChains(text, stage);
-                    text.Append("COMMIT\n");
+                    foreach (var piece in Declarations(stage).Concat(stage.SelectMany(Rules)).Prepend($"*{section.Name}\n").Append("COMMIT\n"))
+                    {
+                        yield return piece;
+                    }
                 }
-                final = rest;
             }
-            text.Append('*').Append(section.Name).Append('\n');
-            foreach (var chain in final.Where(c => c.Declared))
+            var lines = Declarations(final.Where(c => c.Declared))
+                .Concat(section.RuleDeletes.Concat(section.Inserts).SelectMany(Line))
+                .Concat(final.SelectMany(Rules))
+                .Concat(section.ChainDeletes.SelectMany(Line));
+            foreach (var piece in lines.Prepend($"*{section.Name}\n").Append("COMMIT\n"))
             {
-                text.Append(':').Append(chain.Name).Append(" - [0:0]\n");
+                yield return piece;
             }
-            foreach (var line in section.RuleDeletes.Concat(section.Inserts))
-            {
-                text.Append(line).Append('\n');
-            }
-            foreach (var chain in final)
-            {
-                AppendRules(text, chain);
-            }
-            foreach (var line in section.ChainDeletes)
-            {
-                text.Append(line).Append('\n');
-            }
-            text.Append("COMMIT\n");
-        }
-        return text.ToString();
-    }
-
-    private static void WriteChains(StringBuilder text, IEnumerable<ChainWrite> chains)
-    {
-        var list = chains as IReadOnlyCollection<ChainWrite> ?? [.. chains];
-        foreach (var chain in list)
-        {
-            text.Append(':').Append(chain.Name).Append(" - [0:0]\n");
-        }
-        foreach (var chain in list)
-        {
-            AppendRules(text, chain);
         }
     }
 
-    private static void AppendRules(StringBuilder text, ChainWrite chain)
-    {
-        foreach (var rule in chain.Rules)
-        {
-            text.Append("-A ").Append(chain.Name).Append(' ').Append(rule).Append('\n');
-        }
-    }
+    private static IEnumerable<string> Declarations(IEnumerable<ChainWrite> chains) => chains.SelectMany(c => (string[])[":", c.Name, " - [0:0]\n"]);
+
+    private static IEnumerable<string> Rules(ChainWrite chain) => chain.Rules.SelectMany(r => (string[])["-A ", chain.Name, " ", r, "\n"]);
+
+    private static IEnumerable<string> Line(string line) => [line, "\n"];
 
     /// <summary>
     /// Splits a table's chains between stages and the last COMMIT. The last COMMIT gets the shared chains (every chain
@@ -174,8 +166,6 @@ public sealed class RestoreTransaction
         var end = rule.IndexOf(' ', at + 3);
         return end < 0 ? rule[(at + 3)..] : rule[(at + 3)..end];
     }
-
-    private int EstimatedLength() => sections.Values.Sum(s => s.Chains.Sum(c => c.Name.Length + 10 + c.Rules.Sum(r => r.Length + c.Name.Length + 5)) + 64);
 
     private Section Table(string table)
     {
