@@ -9,14 +9,18 @@ using Proxy.Reconciling;
 
 // Usage (root): dotnet run --project bench/Iptables -c Release [-- SIZES [BACKENDS] [--limit SECONDS]]
 //   SIZES: services, comma-separated (default 1000,10000,30000); BACKENDS: legacy,nft (default: those installed);
-//   --limit: a single iptables-restore running longer than this is killed and reported as not finished (default 1800).
-// Or: payload SIZE FILE — writes the first full sync's IPv4 payload, to study it by hand.
+//   --limit: a single iptables-restore running longer than this is killed and reported as not finished (default 1800);
+//   --no-daemon: leave out (c), the daemon's own run (the longest part at 30k).
+// Or: payload SIZE FILE [--comments] — writes the first full sync's IPv4 payload, to study it by hand (--comments: as
+// below the large-cluster threshold); partial SIZE — the pure part of a one-endpoint change, no kernel.
 // Each size × backend runs in fresh network namespaces it creates and deletes; figures go to stdout and to
 // bench/results/scale.tsv (what bench/Plot draws).
-if (args is ["payload", var n, var file])
+if (args is ["payload", var n, var file, ..])
 {
+    // --comments: every rule commented, as below upstream's large-cluster threshold (to measure what that mode saves).
     var state = Reconciler.Reconcile(SyntheticCluster.Objects(int.Parse(n, CultureInfo.InvariantCulture), 0), SyntheticCluster.Node, SyntheticCluster.Options).IPv4;
-    File.WriteAllText(file, RestorePlanner.Full(IptablesRenderer.Render(state, new IptablesOptions()), KernelRules.Empty, out _).ToString());
+    var renderOptions = args.Contains("--comments") ? new IptablesOptions { LargeClusterEndpoints = int.MaxValue } : new IptablesOptions();
+    File.WriteAllText(file, RestorePlanner.Full(IptablesRenderer.Render(state, renderOptions), KernelRules.Empty, out _).ToString());
     return 0;
 }
 if (args is ["partial", var count])
@@ -153,6 +157,10 @@ foreach (var size in sizes)
             // (c) the daemon itself, --once from manifests into an empty namespace, peak RSS sampled while it runs.
             await InNamespaceAsync(async _ =>
             {
+                if (args.Contains("--no-daemon"))
+                {
+                    return;
+                }
                 var info = new ProcessStartInfo("ip", ["netns", "exec", ns, exe, "--once", "--manifests", manifests, "--cluster-cidr", SyntheticCluster.ClusterCidr,
                     "--hostname-override", SyntheticCluster.NodeName, "--metrics-bind-address", "", "--healthz-bind-address", ""])
                 { RedirectStandardError = true, RedirectStandardOutput = true };

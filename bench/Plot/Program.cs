@@ -3,7 +3,7 @@ using Proxy.Bench;
 using ScottPlot;
 
 // Usage: dotnet run --project bench/Plot -c Release [-- OUT.png]   (default docs/performance.png)
-// Draws full-sync time (solid) and one-endpoint time (dashed) against services, log scale, for every series in
+// Draws full-sync time (solid) and one-endpoint time (dashed) against services, both axes log scale, for every series in
 // bench/results/*.tsv: what bench/Iptables and bench/Nftables recorded, and bench/results/ipvs-vm.tsv (ipvs mode,
 // measured in the IPVS VM under software emulation, from docs/performance.md). A run that did not finish is a
 // triangle at the time it was given.
@@ -32,7 +32,7 @@ foreach (var (name, index) in series.Select((s, i) => (s, i)))
             {
                 continue;
             }
-            var line = plot.Add.Scatter(points.Select(p => (double)p.Services).ToArray(), points.Select(p => Math.Log10(p.Value * scale)).ToArray());
+            var line = plot.Add.Scatter(points.Select(p => Math.Log10(p.Services)).ToArray(), points.Select(p => Math.Log10(p.Value * scale)).ToArray());
             line.Color = reference ? color.WithAlpha(0.55) : color;
             line.LinePattern = reference ? LinePattern.Dotted : pattern;
             line.LineWidth = reference ? 1.5f : 2;
@@ -42,7 +42,7 @@ foreach (var (name, index) in series.Select((s, i) => (s, i)))
         var unfinished = rows.Where(r => Family(r.Series) == name && r.Metric == "full_sync_unfinished_s").ToList();
         if (metric == "full_sync_s" && unfinished.Count > 0)
         {
-            var marks = plot.Add.Markers(unfinished.Select(p => (double)p.Services).ToArray(), unfinished.Select(p => Math.Log10(p.Value)).ToArray(), MarkerShape.FilledTriangleUp, 9, color);
+            var marks = plot.Add.Markers(unfinished.Select(p => Math.Log10(p.Services)).ToArray(), unfinished.Select(p => Math.Log10(p.Value)).ToArray(), MarkerShape.FilledTriangleUp, 9, color);
             marks.LegendText = $"{name}: not finished after this long";
         }
     }
@@ -56,12 +56,14 @@ var ticks = new ScottPlot.TickGenerators.NumericAutomatic
 };
 plot.Axes.Left.TickGenerator = ticks;
 plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-    [.. rows.Select(r => r.Services).Distinct().Order().Select(s => new Tick(s, s.ToString("N0", CultureInfo.InvariantCulture)))]);
-plot.Title("kube-proxy-sharp control plane: full sync (solid) and one endpoint changed (dashed), N services × 10 endpoints");
-plot.XLabel("services");
+    [.. rows.Select(r => r.Services).Distinct().Order().Select(s => new Tick(Math.Log10(s), s.ToString("N0", CultureInfo.InvariantCulture)))]);
+var loads = rows.Select(r => r.Load).Where(l => !double.IsNaN(l)).ToList();
+var load = loads.Count == 0 ? "" : $"\nmeasured at load average {loads.Min():F0}–{loads.Max():F0} on 2 cores (a quiet machine is 0–1: re-run bench/scale.sh there)";
+plot.Title($"full sync (solid) and one endpoint changed (dashed), N services × 10 endpoints{load}");
+plot.XLabel("services (log scale)");
 plot.YLabel("time (log scale)");
-plot.ShowLegend(Alignment.UpperLeft);
-plot.SavePng(output, 1400, 900);
+plot.ShowLegend(Edge.Right);
+plot.SavePng(output, 1600, 900);
 Console.WriteLine($"wrote {output} from {rows.Count} figures");
 return 0;
 

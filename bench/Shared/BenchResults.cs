@@ -29,12 +29,13 @@ public static class BenchResults
         File.WriteAllLines(path, [Header, .. rows]);
     }
 
-    /// <summary>Every row: series, services, metric → value.</summary>
-    public static IReadOnlyList<(string Series, int Services, string Metric, double Value)> Read(string? path = null)
+    /// <summary>Every row: series, services, metric → value, and the 1-minute load average when it was taken (NaN if not known).</summary>
+    public static IReadOnlyList<(string Series, int Services, string Metric, double Value, double Load)> Read(string? path = null)
     {
         path ??= DefaultPath;
         return !File.Exists(path) ? [] : [.. File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')).Select(f =>
-            (f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[2], double.Parse(f[3], CultureInfo.InvariantCulture)))];
+            (f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[2], double.Parse(f[3], CultureInfo.InvariantCulture),
+                double.TryParse(f[4].Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var load) ? load : double.NaN))];
     }
 
     /// <summary>The repository root: the nearest directory above the benchmark's binaries that holds Proxy.sln.</summary>
