@@ -39,11 +39,15 @@ foreach (var (name, index) in series.Select((s, i) => (s, i)))
             line.MarkerSize = 6;
             line.LegendText = reference ? $"{name}: bare restore of the same payload (upstream's layout)" : $"{name}: {label}";
         }
-        var unfinished = rows.Where(r => Family(r.Series) == name && r.Metric == "full_sync_unfinished_s").ToList();
-        if (metric == "full_sync_s" && unfinished.Count > 0)
+        foreach (var reference in new[] { false, true })
         {
-            var marks = plot.Add.Markers(unfinished.Select(p => Math.Log10(p.Services)).ToArray(), unfinished.Select(p => Math.Log10(p.Value)).ToArray(), MarkerShape.FilledTriangleUp, 9, color);
-            marks.LegendText = $"{name}: not finished after this long";
+            var unfinished = rows.Where(r => Family(r.Series) == name && IsReference(r.Series) == reference && r.Metric == "full_sync_unfinished_s").ToList();
+            if (metric == "full_sync_s" && unfinished.Count > 0)
+            {
+                var marks = plot.Add.Markers(unfinished.Select(p => Math.Log10(p.Services)).ToArray(), unfinished.Select(p => Math.Log10(p.Value)).ToArray(),
+                    reference ? MarkerShape.OpenTriangleUp : MarkerShape.FilledTriangleUp, 10, color);
+                marks.LegendText = reference ? $"{name}: bare restore, one COMMIT, not finished after this long" : $"{name}: full sync not finished after this long";
+            }
         }
     }
 }
