@@ -8,7 +8,9 @@ using Proxy.Configuration;
 using Proxy.Core.Exec;
 using k8s;
 using k8s.Exceptions;
+using Proxy.Events;
 using Proxy.Exec;
+using Proxy.HealthChecks;
 using Proxy.Host;
 using Proxy.Kubernetes;
 using Proxy.Observability;
@@ -44,7 +46,16 @@ public static partial class ProxyCommand
         }
         if (options.WriteConfigTo is { } output)
         {
-            await File.WriteAllTextAsync(output, ConfigurationWriter.Write(options.Config), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await File.WriteAllTextAsync(output, ConfigurationWriter.Write(options.Config), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A missing folder, a read-only file system: say which file, as upstream's writeConfigFile error does.
+                await stderr.WriteLineAsync($"kube-proxy-sharp: cannot write --write-config-to {output}: {e.Message}").ConfigureAwait(false);
+                return ExitFailed;
+            }
             return ExitOk;
         }
         if (options.ManifestsDirectory is not null && (options.Kubeconfig is not null || options.Master is not null))
@@ -80,6 +91,10 @@ public static partial class ProxyCommand
 
         using var loggerFactory = CreateLoggerFactory(options.Verbosity, options.Config.Logging.Format);
         var logger = loggerFactory.CreateLogger("kube-proxy-sharp");
+        foreach (var warning in options.ConfigWarnings)
+        {
+            LogConfigWarning(logger, warning);
+        }
         if (!options.Cleanup)
         {
             UnsupportedSettings.LogWarnings(logger, options.Config, options.ProxyMode);
@@ -127,6 +142,17 @@ public static partial class ProxyCommand
         var metrics = new ProxyMetrics();
         // upstream's health timeout: a queued change not synced within two sync periods means trouble.
         var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
+        // Only for the daemon, as the status servers: --dry-run changes nothing, --once is not left running.
+        var serving = !options.Once && !options.DryRun;
+        using var events = serving && client is not null
+            ? new KubernetesEventRecorder(client, nodeName, TimeProvider.System, loggerFactory.CreateLogger<KubernetesEventRecorder>())
+            : null;
+        // upstream's service health checks report the proxier's health (livez's), not the node's eligibility.
+        using var healthChecks = serving
+            ? new ServiceHealthServers(nodeName, () => health.Report(includeNode: false).Healthy,
+                (IEventRecorder?)events ?? new LoggingEventRecorder(loggerFactory.CreateLogger<LoggingEventRecorder>()),
+                TimeProvider.System, loggerFactory.CreateLogger<ServiceHealthServers>())
+            : null;
 
         var daemon = new ProxyDaemon(
             source,
@@ -140,11 +166,12 @@ public static partial class ProxyCommand
             loggerFactory.CreateLogger<ProxyDaemon>(),
             // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
             // shows everything a real start would do to this node, and changes none of it.
-            BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput));
+            BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput),
+            healthChecks);
         daemon.Queued(); // the first sync is owed from the start
         source.Changed += daemon.Queued;
         using var servers = new StatusServers();
-        if (!options.Once && !options.DryRun)
+        if (serving)
         {
             // Only for the daemon, as upstream's ProxyServer.Run: --dry-run changes nothing, --once is not left running.
             if (OomScoreAdjuster.Apply(options.Config.OomScoreAdj) is { } why)
@@ -232,6 +259,9 @@ public static partial class ProxyCommand
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Cannot apply oomScoreAdj {Score}: {Reason}")]
     private static partial void LogOomScoreAdjFailed(ILogger logger, int score, string reason);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "--config: {Warning}")]
+    private static partial void LogConfigWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Cleanup failed: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string reason);

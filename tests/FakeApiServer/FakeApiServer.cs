@@ -16,8 +16,9 @@ namespace Proxy.Testing.FakeApi;
 /// from a resourceVersion, with <c>410 Gone</c> (as an ERROR event) for a version older than the last compaction.
 /// Test hooks: drop watch connections mid-stream, stall them (open but silent, as a dead TCP connection), inject an
 /// undecodable event, delay responses, go away and come back on the same address; counters of what clients asked for.
+/// It also takes events.k8s.io/v1 Events (validated as the API server does, kept for tests to read, or refused on demand).
 /// </summary>
-public sealed class FakeApiServer : IAsyncDisposable
+public sealed partial class FakeApiServer : IAsyncDisposable
 {
     private readonly Func<int, Socket> listen;
     private readonly Lock gate = new();
@@ -33,6 +34,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     private Socket? listener;
     private CancellationTokenSource? serving;
     private readonly List<Socket> connections = [];
+    private readonly List<JsonObject> events = [];
+    private int eventRequests;
+    private int? failEventsWith;
 
     private FakeApiServer(Func<int, Socket> listen) => this.listen = listen;
 
@@ -194,6 +198,30 @@ public sealed class FakeApiServer : IAsyncDisposable
         })));
     }
 
+    /// <summary>The events.k8s.io/v1 Events created so far, as stored (with the server's metadata), in order.</summary>
+    public IReadOnlyList<JsonObject> Events
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. events.Select(e => e.DeepClone().AsObject())];
+            }
+        }
+    }
+
+    /// <summary>Every request to create an event, the refused ones included.</summary>
+    public int EventRequests => Volatile.Read(ref eventRequests);
+
+    /// <summary>Every event creation from now on is refused with <paramref name="code"/> (null: accept them again).</summary>
+    public void FailEvents(int? code)
+    {
+        lock (gate)
+        {
+            failEventsWith = code;
+        }
+    }
+
     /// <summary>Goes away: stops listening and cuts every connection. The objects stay.</summary>
     public async Task StopAsync()
     {
@@ -267,7 +295,12 @@ public sealed class FakeApiServer : IAsyncDisposable
                     await Task.Delay(ResponseDelay, cancellationToken).ConfigureAwait(false);
                 }
                 var kind = ResourceKind.All.FirstOrDefault(k => k.Path == request.Path);
-                if (request.Method != "GET" || kind is null)
+                if (EventsPath().Match(request.Path) is { Success: true } events)
+                {
+                    var (code, body) = CreateEvent(request, events.Groups[1].Value);
+                    await WriteAsync(stream, code, body, cancellationToken).ConfigureAwait(false);
+                }
+                else if (request.Method != "GET" || kind is null)
                 {
                     await WriteAsync(stream, 404, Status(404, "NotFound", $"{request.Method} {request.Path} is not served by the fake"), cancellationToken).ConfigureAwait(false);
                 }
@@ -424,11 +457,110 @@ public sealed class FakeApiServer : IAsyncDisposable
     private static async Task WriteAsync(Stream stream, int code, JsonObject body, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-        var reason = code == 200 ? "OK" : "Error";
+        var reason = code switch
+        {
+            200 => "OK",
+            201 => "Created",
+            _ => "Error",
+        };
         var head = $"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cancellationToken).ConfigureAwait(false);
         await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// POST of an events.k8s.io/v1 Event, checked as the API server's validation does (the fields it requires, their
+    /// limits, the namespaces agreeing); 201 with the stored object, 422 listing what is wrong.
+    /// </summary>
+    private (int Code, JsonObject Body) CreateEvent(HttpRequest request, string ns)
+    {
+        Interlocked.Increment(ref eventRequests);
+        if (request.Method != "POST")
+        {
+            return (405, Status(405, "MethodNotAllowed", $"{request.Method} on events is not served by the fake"));
+        }
+        lock (gate)
+        {
+            if (failEventsWith is { } code)
+            {
+                return (code, Status(code, "InternalError", "the fake API server refuses every event"));
+            }
+        }
+        JsonObject item;
+        try
+        {
+            item = JsonNode.Parse(request.Body)?.AsObject() ?? throw new System.Text.Json.JsonException("null");
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return (400, Status(400, "BadRequest", $"the body is not a JSON object: {e.Message}"));
+        }
+        var problems = EventProblems(item, ns);
+        if (problems.Count > 0)
+        {
+            return (422, Status(422, "Invalid", $"Event is invalid: {string.Join("; ", problems)}"));
+        }
+        lock (gate)
+        {
+            item["metadata"]!["resourceVersion"] = (++version).ToString(CultureInfo.InvariantCulture);
+            item["metadata"]!["uid"] = Guid.NewGuid().ToString();
+            item["metadata"]!["creationTimestamp"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+            events.Add(item);
+            return (201, item.DeepClone().AsObject());
+        }
+    }
+
+    private static List<string> EventProblems(JsonObject item, string ns)
+    {
+        string? Text(params string[] path)
+        {
+            JsonNode? node = item;
+            foreach (var step in path)
+            {
+                node = node?[step];
+            }
+            return node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+        }
+        var problems = new List<string>();
+        void Require(string field, string? value, int max)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                problems.Add($"{field}: Required value");
+            }
+            else if (value.Length > max)
+            {
+                problems.Add($"{field}: Too long: may not be more than {max} bytes");
+            }
+        }
+        if (Text("apiVersion") != "events.k8s.io/v1" || Text("kind") != "Event")
+        {
+            problems.Add($"apiVersion/kind: {Text("apiVersion")}/{Text("kind")} is not events.k8s.io/v1 Event");
+        }
+        Require("metadata.name", Text("metadata", "name"), 253);
+        if (Text("metadata", "namespace") is { } own && own != ns)
+        {
+            problems.Add($"metadata.namespace: the namespace of the object ({own}) does not match the namespace on the request ({ns})");
+        }
+        if (Text("regarding", "namespace") is { Length: > 0 } regarding && regarding != ns)
+        {
+            problems.Add($"regarding.namespace: Invalid value: \"{regarding}\": does not match event.namespace");
+        }
+        Require("eventTime", Text("eventTime"), 64);
+        Require("reportingController", Text("reportingController"), 253);
+        Require("reportingInstance", Text("reportingInstance"), 128);
+        Require("action", Text("action"), 128);
+        Require("reason", Text("reason"), 128);
+        if (Text("type") is not ("Normal" or "Warning"))
+        {
+            problems.Add($"type: Unsupported value: \"{Text("type")}\": supported values: \"Normal\", \"Warning\"");
+        }
+        if (Encoding.UTF8.GetByteCount(Text("note") ?? "") > 1024)
+        {
+            problems.Add("note: Too long: may not be more than 1024 bytes");
+        }
+        return problems;
     }
 
     private static string Event(string type, JsonObject item) =>
@@ -449,6 +581,10 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private static ResourceKind KindOf(string kind) =>
         ResourceKind.All.FirstOrDefault(k => k.Kind == kind) ?? throw new NotSupportedException($"the fake does not serve {kind}");
+
+    /// <summary>Where events.k8s.io/v1 Events of a namespace are created.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^/apis/events.k8s.io/v1/namespaces/([^/]+)/events$")]
+    private static partial System.Text.RegularExpressions.Regex EventsPath();
 
     /// <summary>One open watch: its filter and the lines to send (null = cut the connection); once stalled it sends nothing more.</summary>
     private sealed record Watcher(ResourceKind Kind, string? Labels, string? Fields)

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace Proxy.Testing.FakeApi;
 
 /// <summary>
-/// Opens a listening socket inside a named network namespace (one made with <c>ip netns add</c>) while the rest
-/// of the process stays where it is: a socket keeps the namespace it was created in, so a short-lived thread
-/// switches (setns applies to the calling thread only), creates it, and switches back.
+/// Runs code inside a named network namespace (one made with <c>ip netns add</c>) while the rest of the process stays
+/// where it is: a socket keeps the namespace it was created in, so a short-lived thread switches (setns applies to the
+/// calling thread only), runs the code (creating, binding, listening), and switches back.
 /// </summary>
 public static partial class NetworkNamespace
 {
@@ -15,8 +16,28 @@ public static partial class NetworkNamespace
 
     public static Socket Listen(string netns, IPEndPoint endpoint)
     {
-        Socket? socket = null;
-        Exception? error = null;
+        try
+        {
+            return Run(netns, () =>
+            {
+                var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(endpoint);
+                socket.Listen(64);
+                return socket;
+            });
+        }
+        catch (Exception e) when (e is not IOException)
+        {
+            throw new IOException($"cannot listen on {endpoint} in network namespace {netns}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="func"/> inside <paramref name="netns"/>; every socket it creates stays there. Its exceptions are rethrown.</summary>
+    public static T Run<T>(string netns, Func<T> func)
+    {
+        T? result = default;
+        ExceptionDispatchInfo? error = null;
         var thread = new Thread(() =>
         {
             try
@@ -26,10 +47,7 @@ public static partial class NetworkNamespace
                 Enter(target.DangerousGetHandle(), netns);
                 try
                 {
-                    socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                    socket.Bind(endpoint);
-                    socket.Listen(64);
+                    result = func();
                 }
                 finally
                 {
@@ -38,12 +56,13 @@ public static partial class NetworkNamespace
             }
             catch (Exception e)
             {
-                error = e;
+                error = ExceptionDispatchInfo.Capture(e);
             }
         });
         thread.Start();
         thread.Join();
-        return error is null ? socket! : throw new IOException($"cannot listen on {endpoint} in network namespace {netns}: {error.Message}", error);
+        error?.Throw();
+        return result!;
     }
 
     private static void Enter(nint fd, string what)

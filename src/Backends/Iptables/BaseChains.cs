@@ -60,6 +60,9 @@ public static class BaseChains
         (Filter, "OUTPUT", "-j " + ChainNames.KubeletFirewall),
     ];
 
+    /// <summary>True for the shared chains every service has rules in (ours, and kubelet's KUBE-FIREWALL), in either table.</summary>
+    public static bool IsBase(string chain) => Owned.Any(o => o.Chain == chain) || chain == ChainNames.KubeletFirewall;
+
     /// <summary>True for chains we own: the base chains above and every generated per-service chain.</summary>
     public static bool IsOwned(string table, string chain) => Owned.Contains((table, chain)) || ChainNames.IsGenerated(chain);
 }

@@ -33,6 +33,8 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
 
     public string Mode => "iptables";
 
+    public ServiceFeatures Renders => ServiceFeatures.All;
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 

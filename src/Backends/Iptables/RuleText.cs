@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Proxy.Core.Model;
+using Proxy.Core.Text;
 
 namespace Proxy.Backends.Iptables;
 
@@ -22,8 +23,23 @@ public static class RuleText
     /// <summary><c>-m comment --comment "text"</c>.</summary>
     public static string Comment(string text) => $"-m comment --comment {Quote(text)}";
 
-    /// <summary>Quotes a comment as iptables-nft-save prints most of ours (legacy iptables-save quotes only when needed).</summary>
-    public static string Quote(string comment) => $"\"{comment}\"";
+    /// <summary>
+    /// Quotes a comment as iptables-nft-save prints most of ours (legacy iptables-save quotes only when needed), and as
+    /// iptables-restore reads it back: <c>"</c> and <c>\</c> escaped with a backslash, no character that ends a line, at
+    /// most 255 bytes. Whatever a name holds, it cannot end the comment or the rule.
+    /// </summary>
+    public static string Quote(string comment)
+    {
+        // The kernel's XT_MAX_COMMENT_LEN (256) less its NUL. iptables cuts a longer comment silently (and refuses the
+        // whole payload with "Parameter too long!" past its 1024-byte argument buffer): the rule read back would differ.
+        const int maxBytes = 255;
+        var text = EmbeddedText.Printable(comment, maxBytes);
+        if (text.AsSpan().IndexOfAny('"', '\\') >= 0)
+        {
+            text = text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        }
+        return $"\"{text}\"";
+    }
 
     public static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 

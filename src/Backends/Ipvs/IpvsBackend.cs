@@ -40,6 +40,9 @@ public sealed partial class IpvsBackend(
 
     public string Mode => "ipvs";
 
+    /// <summary>Cluster IPs and node ports from the cluster set, for now: ipvs mode's traffic policies are not rendered yet.</summary>
+    public ServiceFeatures Renders => ServiceFeatures.None;
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(async () =>
         {

@@ -1,11 +1,20 @@
+using Proxy.Core.Text;
+
 namespace Proxy.Backends.Nftables;
 
 /// <summary>An nftables object a transaction line acts on; <see cref="Print"/> gives the text after the verb.</summary>
 public abstract record NftObject(string Family, string Table)
 {
+    /// <summary>The most a comment holds, in bytes (NFTNL_UDATA_COMMENT_MAXLEN): nft refuses the whole transaction for more.</summary>
+    public const int MaxCommentBytes = 128;
+
     /// <summary>The object as written after <c>add</c>, <c>delete</c> or <c>flush</c> (definitions only with add).</summary>
     public abstract string Print(NftVerb verb);
 
-    /// <summary>Quotes a comment for nft, which limits comments to 128 bytes.</summary>
-    public static string Comment(string text) => $"comment \"{(text.Length > 128 ? text[..128] : text)}\"";
+    /// <summary>
+    /// Quotes a comment for nft. nft's quoted strings have no escapes (a <c>"</c> always ends one), so a <c>"</c> in a
+    /// name is written <c>'</c>; a character that ends a line becomes <c>?</c>, and the text is cut to
+    /// <see cref="MaxCommentBytes"/>. Whatever a name holds, it cannot end the comment or the line.
+    /// </summary>
+    public static string Comment(string text) => $"comment \"{EmbeddedText.Printable(text, MaxCommentBytes).Replace('"', '\'')}\"";
 }

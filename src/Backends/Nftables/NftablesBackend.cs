@@ -19,6 +19,9 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
 
     public string Mode => "nftables";
 
+    /// <summary>Cluster IPs and node ports from the cluster set, for now: nftables mode's traffic policies are not rendered yet.</summary>
+    public ServiceFeatures Renders => ServiceFeatures.None;
+
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(() => SyncFamiliesAsync(desired, full, cancellationToken));
 

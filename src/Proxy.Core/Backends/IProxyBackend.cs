@@ -12,6 +12,9 @@ public interface IProxyBackend
     /// <summary>The --proxy-mode name of this backend.</summary>
     string Mode { get; }
 
+    /// <summary>The model's features this backend renders; a service port using any other is warned about, once.</summary>
+    ServiceFeatures Renders { get; }
+
     Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken);
 
     /// <summary>Removes everything this backend owns in the kernel, and nothing else.</summary>

@@ -55,6 +55,15 @@ public sealed record ServicePort(ServicePortName Name, IPAddress ClusterIP, int 
     public bool HasEndpoints =>
         ClusterEndpoints.Count > 0 || LocalEndpoints.Count > 0 || Internal.WhenEmpty == EmptyVerdict.Drop || External.WhenEmpty == EmptyVerdict.Drop;
 
+    /// <summary>The features this port uses, for backends that do not render them all.</summary>
+    public ServiceFeatures Features =>
+        (ExternalIPs.Count > 0 ? ServiceFeatures.ExternalIPs : 0)
+        | (LoadBalancerIPs.Count > 0 ? ServiceFeatures.LoadBalancerIPs : 0)
+        | (LoadBalancerIPs.Count > 0 && LoadBalancerSourceRanges.Count > 0 ? ServiceFeatures.LoadBalancerSourceRanges : 0)
+        | (Internal.Endpoints == EndpointSetKind.Local ? ServiceFeatures.InternalTrafficPolicyLocal : 0)
+        | (External.Endpoints == EndpointSetKind.Local ? ServiceFeatures.ExternalTrafficPolicyLocal : 0)
+        | (Affinity is not null ? ServiceFeatures.ClientIPAffinity : 0);
+
     public EquatableArray<Endpoint> EndpointsOf(EndpointSetKind set) => set == EndpointSetKind.Cluster ? ClusterEndpoints : LocalEndpoints;
 
     /// <summary>The endpoints <paramref name="route"/> sends to (empty: <see cref="TrafficRoute.WhenEmpty"/> applies).</summary>

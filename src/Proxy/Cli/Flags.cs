@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Proxy.Backends.Ipvs;
 using Proxy.Configuration;
+using Proxy.Input;
 
 namespace Proxy.Cli;
 
@@ -89,16 +90,12 @@ public static class Flags
         if (configFlags.Count > 0)
         {
             var config = configFlags[^1];
-            string text;
-            try
+            // Only a regular file, within a size limit: a FIFO or /dev/zero must not hang the start.
+            if (BoundedFile.ReadText(config.Value, out var unreadable) is not { } text)
             {
-                text = File.ReadAllText(config.Value);
+                return (null, $"--config {unreadable}");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return (null, $"cannot read --config {config.Value}: {e.Message}");
-            }
-            var (loaded, errors) = ConfigurationReader.Read(config.Value, text);
+            var (loaded, errors) = ConfigurationReader.Read(config.Value, text, options.ConfigWarnings);
             if (loaded is null)
             {
                 return (null, $"invalid configuration ({errors.Count} problems):\n  " + string.Join("\n  ", errors));

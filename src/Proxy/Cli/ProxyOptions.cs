@@ -15,6 +15,9 @@ public sealed class ProxyOptions
 {
     public KubeProxyConfiguration Config { get; set; } = new();
 
+    /// <summary>What reading --config leniently ignored (upstream's fallback from strict decoding), to log at start.</summary>
+    public List<string> ConfigWarnings { get; } = [];
+
     public string? ConfigFile { get; set; }
 
     public string? WriteConfigTo { get; set; }

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
+using Proxy.Input;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -13,18 +14,31 @@ namespace Proxy.Configuration;
 /// Between binding and validation come upstream's defaults (<see cref="ConfigurationDefaults"/>), so a kubeadm file
 /// full of zeros (<c>syncPeriod: 0s</c>, <c>masqueradeBit: null</c>) reads as upstream reads it.
 /// </summary>
+/// <remarks>
+/// As upstream's loadConfig: when strict decoding fails only for unknown fields (a file from an older kubeadm with a
+/// field upstream has since removed, such as <c>udpIdleTimeout</c>), the file is read leniently, the fields ignored
+/// with a warning each, and the proxy runs. A wrong type or an invalid value still fails, listing every problem,
+/// unknown fields included. The YAML has the manifests' limits on nesting and aliases; the caller reads the file with
+/// <see cref="BoundedFile"/>, as manifests are read.
+/// </remarks>
 public static class ConfigurationReader
 {
-    public static (KubeProxyConfiguration? Configuration, IReadOnlyList<string> Errors) Read(string path, string text)
+    /// <param name="warnings">Gets the unknown fields a lenient read ignored.</param>
+    public static (KubeProxyConfiguration? Configuration, IReadOnlyList<string> Errors) Read(string path, string text, ICollection<string>? warnings = null)
     {
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new LimitedYamlParser(new Parser(new StringReader(text))));
         }
         catch (YamlException e)
         {
             return (null, [$"{path}:{e.Start.Line}: invalid YAML: {e.Message}"]);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, with no position, for some unterminated flow collections.
+            return (null, [$"{path}: invalid YAML: unexpected end of a flow collection or scalar"]);
         }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
@@ -34,10 +48,19 @@ public static class ConfigurationReader
         // because their defaults depend on bindAddress (IPv4 or IPv6), which is only known once the file is read.
         var configuration = new KubeProxyConfiguration { ApiVersion = "", Kind = "", HealthzBindAddress = "", MetricsBindAddress = "" };
         var errors = new List<string>();
-        Bind(configuration, root, "", path, errors);
+        var unknown = new List<string>();
+        Bind(configuration, root, "", path, errors, unknown);
         ConfigurationDefaults.Apply(configuration);
         errors.AddRange(ConfigurationValidator.Validate(configuration).Select(e => $"{path}: {e}"));
-        return errors.Count == 0 ? (configuration, errors) : (null, errors);
+        if (errors.Count > unknown.Count)
+        {
+            return (null, errors);
+        }
+        foreach (var field in unknown)
+        {
+            warnings?.Add($"{field}, ignored: strict decoding failed, so the file is read leniently, as upstream reads it");
+        }
+        return (configuration, []);
     }
 
     /// <summary>The field name upstream uses for a property: its name with a lower-case first letter.</summary>
@@ -46,7 +69,8 @@ public static class ConfigurationReader
     private static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" };
 
-    private static void Bind(object target, YamlMappingNode mapping, string prefix, string path, List<string> errors)
+    /// <summary>Binds <paramref name="mapping"/> onto <paramref name="target"/>; an unknown field is an error that <paramref name="unknown"/> also gets.</summary>
+    private static void Bind(object target, YamlMappingNode mapping, string prefix, string path, List<string> errors, List<string> unknown)
     {
         var properties = target.GetType().GetProperties().Where(p => p.CanWrite).ToDictionary(FieldName, StringComparer.Ordinal);
         foreach (var (keyNode, valueNode) in mapping.Children)
@@ -56,6 +80,7 @@ public static class ConfigurationReader
             if (!properties.TryGetValue(key, out var property))
             {
                 errors.Add($"{path}:{keyNode.Start.Line}: {field}: unknown field");
+                unknown.Add(errors[^1]);
                 continue;
             }
             if (IsNull(valueNode))
@@ -63,14 +88,14 @@ public static class ConfigurationReader
                 continue; // null leaves the default, as upstream's decoder leaves the Go zero value for defaulting
             }
             var nanoseconds = property.IsDefined(typeof(DurationOrNanosecondsAttribute));
-            if (Convert(property.PropertyType, property.GetValue(target), valueNode, field, nanoseconds, path, errors) is { } value)
+            if (Convert(property.PropertyType, property.GetValue(target), valueNode, field, nanoseconds, path, errors, unknown) is { } value)
             {
                 property.SetValue(target, value);
             }
         }
     }
 
-    private static object? Convert(Type type, object? current, YamlNode node, string field, bool nanoseconds, string path, List<string> errors)
+    private static object? Convert(Type type, object? current, YamlNode node, string field, bool nanoseconds, string path, List<string> errors, List<string> unknown)
     {
         string? Fail(string expected)
         {
@@ -93,7 +118,7 @@ public static class ConfigurationReader
             var ok = true;
             for (var i = 0; i < sequence.Children.Count; i++)
             {
-                var item = Convert(itemType, itemType == typeof(string) ? null : Activator.CreateInstance(itemType), sequence.Children[i], $"{field}[{i}]", false, path, errors);
+                var item = Convert(itemType, itemType == typeof(string) ? null : Activator.CreateInstance(itemType), sequence.Children[i], $"{field}[{i}]", false, path, errors, unknown);
                 ok &= item is not null;
                 list.Add(item);
             }
@@ -110,7 +135,7 @@ public static class ConfigurationReader
             foreach (var (k, v) in map.Children)
             {
                 var key = (k as YamlScalarNode)?.Value ?? "";
-                if (Convert(valueType, null, v, $"{field}.{key}", false, path, errors) is { } value)
+                if (Convert(valueType, null, v, $"{field}.{key}", false, path, errors, unknown) is { } value)
                 {
                     dictionary[key] = value;
                 }
@@ -123,7 +148,7 @@ public static class ConfigurationReader
             {
                 return Fail("a mapping");
             }
-            Bind(current!, mapping, field + ".", path, errors);
+            Bind(current!, mapping, field + ".", path, errors, unknown);
             return current;
         }
         if (node is not YamlScalarNode { Value: { } text } scalar)

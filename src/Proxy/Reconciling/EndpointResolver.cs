@@ -38,6 +38,11 @@ internal static class EndpointResolver
                     warnings.Add($"EndpointSlice {slice.Namespace()}/{slice.Name()}: endpoint address \"{text}\" is not an {family} address; endpoint skipped");
                     continue;
                 }
+                if (KubernetesAddresses.SpecialAddressProblem(address) is { } why)
+                {
+                    warnings.Add($"EndpointSlice {slice.Namespace()}/{slice.Name()}: endpoint address \"{text}\" {why}; endpoint skipped");
+                    continue;
+                }
                 var ready = endpoint.Conditions?.Ready ?? true;
                 var candidate = new EndpointCandidate(
                     address,

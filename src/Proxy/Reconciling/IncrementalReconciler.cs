@@ -23,7 +23,7 @@ public sealed class IncrementalReconciler
         }
         var warnings = new List<string>();
         var networks = Reconciler.Networks(node, options, warnings);
-        var slicesByService = Reconciler.GroupSlices(objects.EndpointSlices);
+        var slicesByService = Reconciler.GroupSlices(objects.EndpointSlices, warnings);
         var next = new Dictionary<(string, string), Entry>(objects.Services.Length);
         var programmed = new List<Reconciler.ServiceProgram>(objects.Services.Length);
         foreach (var service in objects.Services)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using k8s.Models;
 using Proxy.Core.Model;
+using Proxy.Validation;
 
 namespace Proxy.Reconciling;
 
@@ -18,7 +19,7 @@ public static class Reconciler
     {
         var warnings = new List<string>();
         var networks = Networks(node, options, warnings);
-        var slicesByService = GroupSlices(objects.EndpointSlices);
+        var slicesByService = GroupSlices(objects.EndpointSlices, warnings);
         var programmed = new List<ServiceProgram>();
         foreach (var service in objects.Services)
         {
@@ -32,14 +33,17 @@ public static class Reconciler
     internal static Dictionary<IpFamily, NodeNetwork> Networks(NodeContext node, ReconcileOptions options, List<string> warnings) =>
         Families.ToDictionary(f => f, f => NodeNetworkResolver.Resolve(f, node, options, warnings));
 
-    /// <summary>EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order.</summary>
-    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices)
+    /// <summary>
+    /// EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order; one the API
+    /// server would refuse is left out, with a warning.
+    /// </summary>
+    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices, ICollection<string> warnings)
     {
         // One pass, no LINQ: this runs over every slice at every sync.
         var groups = new Dictionary<(string, string), List<V1EndpointSlice>>();
         foreach (var slice in slices)
         {
-            if (slice.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 } service)
+            if (EndpointSliceValidation.Validate(slice, warnings) && slice.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 } service)
             {
                 var key = (slice.Namespace() ?? "default", service);
                 if (!groups.TryGetValue(key, out var list))
@@ -89,6 +93,10 @@ public static class Reconciler
                 }
             }
         }
+        var created = programmed.Where(p => p.Ports.Length > 0)
+            .GroupBy(p => (p.Ports[0].Name.Namespace, p.Ports[0].Name.Name))
+            .ToDictionary(g => g.Key, g => g.First().Created);
+        unique = DestinationConflicts.Resolve(unique, created, warnings);
         return new ReconcileResult(State(IpFamily.IPv4, unique, networks), State(IpFamily.IPv6, unique, networks), [.. warnings])
         {
             HealthChecks = [.. healthChecks.OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)],
@@ -105,7 +113,7 @@ public static class Reconciler
         var warnings = new List<string>();
         if (ServiceSpecReader.Read(service, warnings) is not { } spec)
         {
-            return new ServiceProgram([], null, [.. warnings]);
+            return new ServiceProgram([], null, [.. warnings], null);
         }
         var ports = ImmutableArray.CreateBuilder<ServicePort>();
         var localReady = new Dictionary<IpFamily, HashSet<IPAddress>>();
@@ -123,9 +131,10 @@ public static class Reconciler
         var healthCheck = spec.HealthCheckNodePort == 0 ? null : new ServiceHealthCheck(
             spec.Namespace, spec.Name, spec.HealthCheckNodePort, localReady.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Count));
         // One warning per object and sync: the daemon logs each once while it lasts.
-        return new ServiceProgram(ports.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal)]);
+        return new ServiceProgram(ports.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal)], service.Metadata?.CreationTimestamp);
     }
 
     /// <summary>One Service's share of the model: cached as a unit by <see cref="IncrementalReconciler"/>.</summary>
-    internal sealed record ServiceProgram(ImmutableArray<ServicePort> Ports, ServiceHealthCheck? HealthCheck, ImmutableArray<string> Warnings);
+    /// <param name="Created">creationTimestamp: the older Service keeps a destination two of them claim.</param>
+    internal sealed record ServiceProgram(ImmutableArray<ServicePort> Ports, ServiceHealthCheck? HealthCheck, ImmutableArray<string> Warnings, DateTime? Created);
 }

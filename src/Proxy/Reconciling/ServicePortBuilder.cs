@@ -41,19 +41,21 @@ internal static class ServicePortBuilder
         var usesLocal = spec.InternalPolicyLocal || externalLocal;
         var sets = EndpointCategorizer.Categorize(candidates, usesCluster, usesLocal, node.NodeName, node.Zone);
 
-        // Only a Local policy can find its set empty while the service has endpoints elsewhere: it drops; an empty
-        // set otherwise means no endpoint anywhere, and the connection is rejected at once.
-        var whenEmpty = sets.HasAny ? EmptyVerdict.Drop : EmptyVerdict.Reject;
+        // Only a Local set can be empty while the service has endpoints elsewhere: traffic to it drops. An empty
+        // cluster set means no usable endpoint anywhere, and the connection is rejected at once.
+        var localWhenEmpty = sets.HasAny ? EmptyVerdict.Drop : EmptyVerdict.Reject;
         var hasDetector = network.LocalDetector is not null;
         var internalMasquerade = options.MasqueradeAll ? MasqueradeRule.All : hasDetector ? MasqueradeRule.OffCluster : MasqueradeRule.None;
         return port with
         {
             ClusterEndpoints = sets.Cluster,
             LocalEndpoints = sets.Local,
-            Internal = new TrafficRoute(spec.InternalPolicyLocal ? EndpointSetKind.Local : EndpointSetKind.Cluster, internalMasquerade, whenEmpty),
+            Internal = spec.InternalPolicyLocal
+                ? new TrafficRoute(EndpointSetKind.Local, internalMasquerade, localWhenEmpty)
+                : new TrafficRoute(EndpointSetKind.Cluster, internalMasquerade, EmptyVerdict.Reject),
             External = externalLocal
-                ? new TrafficRoute(EndpointSetKind.Local, MasqueradeRule.None, whenEmpty) { PodsUseClusterSet = hasDetector, NodeUsesClusterSet = true }
-                : new TrafficRoute(EndpointSetKind.Cluster, MasqueradeRule.All, whenEmpty),
+                ? new TrafficRoute(EndpointSetKind.Local, MasqueradeRule.None, localWhenEmpty) { PodsUseClusterSet = hasDetector, NodeUsesClusterSet = true }
+                : TrafficRoute.ClusterMasqueraded,
         };
     }
 

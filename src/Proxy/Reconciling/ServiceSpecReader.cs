@@ -24,7 +24,7 @@ internal static class ServiceSpecReader
     /// <summary>Null when the service is not programmed: ignored as upstream ignores it, or skipped (with a warning).</summary>
     public static ServiceSpec? Read(V1Service service, ICollection<string> warnings)
     {
-        if (IsIgnored(service))
+        if (IsIgnored(service) || !ServiceValidation.Validate(service, warnings))
         {
             return null;
         }
@@ -159,7 +159,11 @@ internal static class ServiceSpecReader
         {
             if (KubernetesAddresses.TryParseIP(texts![i], out var address))
             {
-                if (!result.Contains(address))
+                if (KubernetesAddresses.SpecialAddressProblem(address) is { } why)
+                {
+                    notes.Add($"{field}[{i}] \"{texts[i]}\" {why} and is ignored");
+                }
+                else if (!result.Contains(address))
                 {
                     result.Add(address);
                 }

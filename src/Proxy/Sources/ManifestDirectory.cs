@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
+using Proxy.Input;
 using Proxy.Kubernetes;
 using Proxy.Reconciling;
+using Proxy.Validation;
 
 namespace Proxy.Sources;
 
@@ -13,6 +15,14 @@ namespace Proxy.Sources;
 /// and EndpointSlice that was added, changed or removed since the previous read, as the live source reports
 /// informer events, so the change metrics and network programming latency work offline too.
 /// </summary>
+/// <remarks>
+/// Nothing a file holds stops the others from being used: a file that cannot be read (not a regular file, too
+/// large, not UTF-8, an I/O error) is reported and skipped, a broken document is reported and the others of its
+/// file are used; while a file that was good has errors, the objects of its last good version that it no longer gives
+/// are kept (the broken part may be one of them). Only a directory that cannot be listed makes the view incomplete.
+/// An object defined twice keeps its last definition, as kubectl apply and an informer's cache do, with a warning
+/// naming both places.
+/// </remarks>
 public sealed class ManifestDirectory : IClusterSource, IDisposable
 {
     private static readonly string[] Patterns = ["*.yaml", "*.yml"];
@@ -34,6 +44,9 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
 
     private IDisposable? watcher;
 
+    /// <summary>Why the directory is not watched (changes are then seen at the next periodic sync), or null.</summary>
+    private string? watchError;
+
     public ManifestDirectory(string path, ChangeTracker tracker)
     {
         Path = System.IO.Path.GetFullPath(path);
@@ -51,7 +64,16 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
     {
         if (watcher is null && Directory.Exists(Path))
         {
-            watcher = Watch(() => Changed?.Invoke());
+            try
+            {
+                watcher = Watch(() => Changed?.Invoke());
+                watchError = null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Out of inotify watches or instances, say: the periodic sync still reads the directory.
+                watchError = $"{Path}: cannot watch for changes ({e.Message}); it is read again at every sync period";
+            }
         }
         return Task.CompletedTask;
     }
@@ -62,31 +84,47 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
 
     public SourceSnapshot Reload()
     {
-        if (!Directory.Exists(Path))
+        List<string> files;
+        try
         {
-            return new SourceSnapshot(ClusterObjects.Empty, [$"{Path}: manifests directory does not exist"], Complete: false);
+            if (!Directory.Exists(Path))
+            {
+                var why = File.Exists(Path) ? "is not a directory" : "manifests directory does not exist";
+                return new SourceSnapshot(ClusterObjects.Empty, [$"{Path}: {why}"], Complete: false);
+            }
+            files = Patterns.SelectMany(p => Directory.EnumerateFiles(Path, p)).Order(StringComparer.Ordinal).ToList();
         }
-        var files = Patterns.SelectMany(p => Directory.EnumerateFiles(Path, p)).Order(StringComparer.Ordinal).ToList();
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new SourceSnapshot(ClusterObjects.Empty, [$"{Path}: cannot list the manifests directory: {e.Message}"], Complete: false);
+        }
         var errors = ImmutableArray.CreateBuilder<string>();
-        var complete = true;
+        if (watchError is not null)
+        {
+            errors.Add(watchError);
+        }
         var used = new List<ManifestFile>();
         foreach (var file in files)
         {
             var result = ReadIfChanged(file);
-            if (result.Error is null)
+            errors.AddRange(result.Errors);
+            if (result.Errors.IsEmpty)
             {
                 lastGood[file] = result;
                 used.Add(result);
-                continue;
             }
-            errors.Add(result.Error);
-            if (lastGood.TryGetValue(file, out var previous))
+            else if (lastGood.TryGetValue(file, out var previous))
             {
-                used.Add(previous);
+                var kept = result.Whole ? WithKeptObjects(result, previous) : previous;
+                if (kept.Lines.Count > result.Lines.Count)
+                {
+                    errors.Add($"{file}: until it reads without errors, the objects of its last good version that it no longer gives are kept");
+                }
+                used.Add(kept);
             }
-            else
+            else if (result.Whole)
             {
-                complete = false;
+                used.Add(result);
             }
         }
         foreach (var gone in lastGood.Keys.Except(files).ToList())
@@ -97,13 +135,14 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
         {
             parsed.Remove(gone);
         }
+        var warnings = new List<string>();
         var objects = new ClusterObjects(
-            [.. used.SelectMany(f => f.Services)],
-            [.. used.SelectMany(f => f.EndpointSlices)],
-            [.. used.SelectMany(f => f.Nodes)]);
+            Unique("Service", used, f => f.Services, warnings),
+            Unique("EndpointSlice", used, f => f.EndpointSlices, warnings),
+            Unique("Node", used, f => f.Nodes, warnings));
         reportedServices = Report(reportedServices, objects.Services, (s, _) => tracker.ServiceChanged(s));
         reportedSlices = Report(reportedSlices, objects.EndpointSlices, tracker.EndpointSliceChanged);
-        return new SourceSnapshot(objects, errors.ToImmutable(), complete);
+        return new SourceSnapshot(objects, errors.ToImmutable(), Complete: true) { Warnings = [.. warnings] };
     }
 
     /// <summary>Calls <paramref name="changed"/> whenever a manifest file is written, created, renamed or deleted.</summary>
@@ -125,11 +164,71 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
     }
 
     /// <summary>
+    /// <paramref name="current"/> (read, with some documents skipped) plus the objects of <paramref name="previous"/> it
+    /// no longer gives: one of the skipped documents may be the new version of any of them.
+    /// </summary>
+    private static ManifestFile WithKeptObjects(ManifestFile current, ManifestFile previous)
+    {
+        var lines = current.Lines.ToBuilder();
+        ImmutableArray<T> Merge<T>(ImmutableArray<T> now, ImmutableArray<T> before)
+            where T : class, IKubernetesObject<V1ObjectMeta>
+        {
+            var keys = now.Select(Key).ToHashSet(StringComparer.Ordinal);
+            var kept = before.Where(o => !keys.Contains(Key(o))).ToList();
+            foreach (var item in kept)
+            {
+                lines[item] = previous.Lines.GetValueOrDefault(item);
+            }
+            return now.AddRange(kept);
+        }
+
+        return current with
+        {
+            Services = Merge(current.Services, previous.Services),
+            EndpointSlices = Merge(current.EndpointSlices, previous.EndpointSlices),
+            Nodes = Merge(current.Nodes, previous.Nodes),
+            Lines = lines.ToImmutable(),
+        };
+    }
+
+    /// <summary>
+    /// The objects of every file, in file order, an object defined more than once keeping its last definition (in the
+    /// place of its first), with a warning naming both places.
+    /// </summary>
+    private static ImmutableArray<T> Unique<T>(string kind, List<ManifestFile> files, Func<ManifestFile, ImmutableArray<T>> of, List<string> warnings)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var result = new List<T>();
+        var index = new Dictionary<string, (int Position, string Where)>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            foreach (var item in of(file))
+            {
+                var where = file.Where(item);
+                if (index.TryGetValue(Key(item), out var first))
+                {
+                    warnings.Add($"{kind} {ObjectChecks.Describe(item)} in {first.Where}: defined again in {where}, which is used");
+                    result[first.Position] = item;
+                    index[Key(item)] = (first.Position, where);
+                }
+                else
+                {
+                    index[Key(item)] = (result.Count, where);
+                    result.Add(item);
+                }
+            }
+        }
+        return [.. result];
+    }
+
+    private static string Key(IKubernetesObject<V1ObjectMeta> item) => $"{item.Namespace() ?? "default"}/{item.Name()}";
+
+    /// <summary>
     /// Tells <paramref name="changed"/> about each object that is new, differs from its previous version, or is gone
     /// (true); returns the objects by key for the next read. Objects of files that were not parsed again are the same
     /// instances and cost nothing; a re-parsed file's objects are compared by content, so an edit reports only what it
-    /// changed. As in an informer's cache, a key given twice keeps its last object; and as the live source's label
-    /// selector (upstream's), objects of another proxy or of a headless Service are not followed at all.
+    /// changed. As the live source's label selector (upstream's), objects of another proxy or of a headless Service are
+    /// not followed at all.
     /// </summary>
     private static Dictionary<string, T> Report<T>(Dictionary<string, T> previous, ImmutableArray<T> current, Action<T, bool> changed)
         where T : class, IKubernetesObject<V1ObjectMeta>
@@ -140,7 +239,7 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
             if (item.Labels() is not { } labels
                 || !(labels.ContainsKey(KubernetesNames.ServiceProxyNameLabel) || labels.ContainsKey(KubernetesNames.HeadlessLabel)))
             {
-                next[$"{item.Namespace() ?? "default"}/{item.Name()}"] = item;
+                next[Key(item)] = item;
             }
         }
         foreach (var (key, item) in next)
@@ -166,32 +265,25 @@ public sealed class ManifestDirectory : IClusterSource, IDisposable
 
     private ManifestFile ReadIfChanged(string file)
     {
-        var info = new FileInfo(file);
-        if (parsed.TryGetValue(file, out var last) && info.Exists && last.Modified == info.LastWriteTimeUtc && last.Length == info.Length)
+        FileInfo info;
+        try
         {
-            return last.Parsed;
+            info = new FileInfo(file);
+            if (parsed.TryGetValue(file, out var last) && info.Exists && last.Modified == info.LastWriteTimeUtc && last.Length == info.Length)
+            {
+                return last.Parsed;
+            }
         }
-        var result = ReadFile(file);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ManifestFile.Failed(file, $"{file}: cannot be read: {e.Message}");
+        }
+        var text = BoundedFile.ReadText(file, out var error);
+        var result = text is null ? ManifestFile.Failed(file, error!) : ManifestParser.Parse(file, text);
         if (info.Exists)
         {
             parsed[file] = (info.LastWriteTimeUtc, info.Length, result);
         }
         return result;
-    }
-
-    private static ManifestFile ReadFile(string file)
-    {
-        try
-        {
-            return ManifestParser.Parse(file, File.ReadAllText(file));
-        }
-        catch (IOException e)
-        {
-            return ManifestFile.Failed(file, $"{file}: cannot be read: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            return ManifestFile.Failed(file, $"{file}: cannot be read: {e.Message}");
-        }
     }
 }

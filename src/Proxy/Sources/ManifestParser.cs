@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
+using Proxy.Input;
+using Proxy.Validation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -8,17 +10,16 @@ namespace Proxy.Sources;
 
 /// <summary>
 /// Reads Kubernetes YAML as <c>kubectl apply</c> accepts it: several documents per file, <c>kind: List</c>,
-/// and kinds the proxy does not read (skipped). Pure: text in, objects or an error naming file and line out.
-/// A file with any broken document yields no objects, so that a half-read file never removes the rules of
-/// the objects it could not read.
+/// and kinds the proxy does not read (skipped). Pure: text in, objects and errors naming file and line out.
+/// Each document (each item of a List) stands alone: one that is not valid YAML, is nested too deep, has a duplicate
+/// key, is not an object, or holds a field of the wrong type (<c>port: "http"</c>, <c>port: 80.5</c>) is skipped with
+/// an error, and every other object of the file is read.
 /// </summary>
 public static class ManifestParser
 {
     public static ManifestFile Parse(string path, string content)
     {
-        var services = ImmutableArray.CreateBuilder<V1Service>();
-        var slices = ImmutableArray.CreateBuilder<V1EndpointSlice>();
-        var nodes = ImmutableArray.CreateBuilder<V1Node>();
+        var objects = new Collected(path);
         // One document at a time: a node tree of a whole 10k-service file would dominate the daemon's memory.
         foreach (var (text, offset) in Documents(content))
         {
@@ -26,28 +27,30 @@ public static class ManifestParser
             var parser = new Parser(new StringReader(text));
             try
             {
-                stream.Load(parser);
+                stream.Load(new LimitedYamlParser(parser));
             }
             catch (YamlException e)
             {
-                return ManifestFile.Failed(path, $"{path}:{e.Start.Line + offset}:{e.Start.Column}: invalid YAML: {Innermost(e).Message}");
+                objects.Errors.Add($"{path}:{e.Start.Line + offset}:{e.Start.Column}: invalid YAML: {MessageText.Line(Innermost(e).Message)}; document skipped");
+                continue;
             }
             catch (InvalidOperationException)
             {
                 // YamlDotNet's scanner throws this (no position) for some unterminated flow collections;
                 // the last event it parsed is where the reader gave up.
                 var at = parser.Current?.End ?? Mark.Empty;
-                return ManifestFile.Failed(path, $"{path}:{at.Line + offset}:{at.Column}: invalid YAML: unexpected end of a flow collection or scalar");
+                objects.Errors.Add($"{path}:{at.Line + offset}:{at.Column}: invalid YAML: unexpected end of a flow collection or scalar; document skipped");
+                continue;
             }
             foreach (var document in stream.Documents)
             {
-                if (Collect(path, document.RootNode, offset, services, slices, nodes) is { } error)
-                {
-                    return ManifestFile.Failed(path, error);
-                }
+                Collect(document.RootNode, offset, objects);
             }
         }
-        return new ManifestFile(path, services.ToImmutable(), slices.ToImmutable(), nodes.ToImmutable(), null);
+        return new ManifestFile(path, objects.Services.ToImmutable(), objects.Slices.ToImmutable(), objects.Nodes.ToImmutable(), objects.Errors.ToImmutable())
+        {
+            Lines = objects.Lines.ToImmutable(),
+        };
     }
 
     /// <summary>
@@ -68,28 +71,25 @@ public static class ManifestParser
         }
     }
 
-    private static string? Collect(
-        string path,
-        YamlNode? root,
-        int lineOffset,
-        ImmutableArray<V1Service>.Builder services,
-        ImmutableArray<V1EndpointSlice>.Builder slices,
-        ImmutableArray<V1Node>.Builder nodes)
+    private static void Collect(YamlNode? root, int lineOffset, Collected objects)
     {
         if (root is null || (root is YamlScalarNode scalar && string.IsNullOrEmpty(scalar.Value)))
         {
-            return null; // an empty document, e.g. a file of comments or a trailing "---"
+            return; // an empty document, e.g. a file of comments or a trailing "---"
         }
         var line = root.Start.Line + lineOffset;
+        var at = $"{objects.Path}:{line}";
         if (root is not YamlMappingNode mapping)
         {
-            return $"{path}:{line}: a Kubernetes object must be a mapping with apiVersion and kind";
+            objects.Errors.Add($"{at}: a Kubernetes object must be a mapping with apiVersion and kind; skipped");
+            return;
         }
         var apiVersion = Scalar(mapping, "apiVersion");
         var kind = Scalar(mapping, "kind");
         if (apiVersion is null || kind is null)
         {
-            return $"{path}:{line}: object has no {(apiVersion is null ? "apiVersion" : "kind")}";
+            objects.Errors.Add($"{at}: object has no {(apiVersion is null ? "apiVersion" : "kind")}; skipped");
+            return;
         }
         try
         {
@@ -100,29 +100,28 @@ public static class ManifestParser
                     {
                         foreach (var item in sequence)
                         {
-                            if (Collect(path, item, lineOffset, services, slices, nodes) is { } error)
-                            {
-                                return error;
-                            }
+                            Collect(item, lineOffset, objects);
                         }
                     }
-                    return null;
+                    return;
                 case ("v1", "Service"):
-                    services.Add(Read<V1Service>(mapping));
-                    return null;
+                    objects.Add(objects.Services, Read<V1Service>(mapping), line);
+                    return;
                 case ("discovery.k8s.io/v1", "EndpointSlice"):
-                    slices.Add(Read<V1EndpointSlice>(mapping));
-                    return null;
+                    objects.Add(objects.Slices, Read<V1EndpointSlice>(mapping), line);
+                    return;
                 case ("v1", "Node"):
-                    nodes.Add(Read<V1Node>(mapping));
-                    return null;
+                    objects.Add(objects.Nodes, Read<V1Node>(mapping), line);
+                    return;
                 default:
-                    return null; // a Deployment, ConfigMap, ...: valid in a manifest, not something a proxy reads
+                    return; // a Deployment, ConfigMap, ...: valid in a manifest, not something a proxy reads
             }
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or FormatException or OverflowException or InvalidCastException or ArgumentException or InvalidOperationException)
         {
-            return $"{path}:{line}: {kind} \"{Scalar(mapping, "metadata", "name")}\" cannot be read: {Innermost(e).Message}";
+            // KubernetesClient's deserializer reports a wrong type (a string, float or boolean where an integer belongs)
+            // in several ways; any of them means this object cannot be read, and only this object.
+            objects.Errors.Add($"{at}: {kind} {MessageText.Quote(Scalar(mapping, "metadata", "name"))} cannot be read: {MessageText.Line(Innermost(e).Message)}; skipped");
         }
     }
 
@@ -155,5 +154,28 @@ public static class ManifestParser
             e = e.InnerException;
         }
         return e;
+    }
+
+    /// <summary>What a file has given so far.</summary>
+    private sealed class Collected(string path)
+    {
+        public string Path { get; } = path;
+
+        public ImmutableArray<V1Service>.Builder Services { get; } = ImmutableArray.CreateBuilder<V1Service>();
+
+        public ImmutableArray<V1EndpointSlice>.Builder Slices { get; } = ImmutableArray.CreateBuilder<V1EndpointSlice>();
+
+        public ImmutableArray<V1Node>.Builder Nodes { get; } = ImmutableArray.CreateBuilder<V1Node>();
+
+        public ImmutableArray<string>.Builder Errors { get; } = ImmutableArray.CreateBuilder<string>();
+
+        public ImmutableDictionary<object, long>.Builder Lines { get; } = ImmutableDictionary.CreateBuilder<object, long>(ReferenceEqualityComparer.Instance);
+
+        public void Add<T>(ImmutableArray<T>.Builder list, T item, long line)
+            where T : class
+        {
+            list.Add(item);
+            Lines[item] = line;
+        }
     }
 }

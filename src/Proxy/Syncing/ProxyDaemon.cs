@@ -9,6 +9,7 @@ using Proxy.Kubernetes;
 using Proxy.Observability;
 using Proxy.Reconciling;
 using Proxy.Sources;
+using Proxy.Validation;
 
 namespace Proxy.Syncing;
 
@@ -115,7 +116,8 @@ public sealed partial class ProxyDaemon(
     /// <returns>The families the sync programmed, or null when it did not apply.</returns>
     private async Task<IReadOnlyList<IpFamily>?> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, long started, CancellationToken cancellationToken)
     {
-        reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, p));
+        // Problems quote object text: one log line each, whatever the text holds.
+        reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, MessageText.Line(p)));
         if (!snapshot.Complete)
         {
             LogSourceIncomplete(logger, source.Description);
@@ -124,7 +126,10 @@ public sealed partial class ProxyDaemon(
 
         var self = NodeFor(snapshot.Objects);
         var result = reconciler.Reconcile(snapshot.Objects, self.Context, options);
-        reportedWarnings = ReportNew(result.Warnings, reportedWarnings, p => LogObjectSkipped(logger, p));
+        reportedWarnings = ReportNew(
+            snapshot.Warnings.Concat(result.Warnings).Concat(UnrenderedFeatures.Warnings(result.States, backend.Renders, backend.Mode)),
+            reportedWarnings,
+            p => LogObjectProblem(logger, MessageText.Line(p)));
         health.SetNodeEligible(self.Eligible);
         try
         {
@@ -280,8 +285,8 @@ public sealed partial class ProxyDaemon(
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "{Problem}")]
     private static partial void LogSourceError(ILogger logger, string problem);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Skipped: {Problem}")]
-    private static partial void LogObjectSkipped(ILogger logger, string problem);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Problem}")]
+    private static partial void LogObjectProblem(ILogger logger, string problem);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Removed whatever {Other} mode left behind; {Mode} mode's rules are in place")]
     private static partial void LogLeftoversCleaned(ILogger logger, string other, string mode);

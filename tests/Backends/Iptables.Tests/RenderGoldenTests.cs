@@ -3,8 +3,9 @@ using Proxy.Backends.Testing;
 namespace Proxy.Backends.Iptables.Tests;
 
 /// <summary>
-/// Golden folders under testdata/render: model.json (+ optional existing.iptables-save, what the kernel holds)
-/// in, expected.iptables-restore (the exact full-sync payload) out. UPDATE_GOLDEN=1 rewrites the expected files.
+/// Golden folders under testdata/render: model.json (+ optional existing.iptables-save, what the kernel holds, and
+/// options.json, iptables mode's settings) in, expected.iptables-restore (the exact full-sync payload) out.
+/// UPDATE_GOLDEN=1 rewrites the expected files.
 /// </summary>
 public class RenderGoldenTests
 {
@@ -19,7 +20,12 @@ public class RenderGoldenTests
         var existing = GoldenFiles.Output("testdata", "render", scenario, "existing.iptables-save");
         var kernel = File.Exists(existing) ? KernelRules.Parse(File.ReadAllText(existing)) : KernelRules.Empty;
 
-        var actual = RestorePlanner.Full(IptablesRenderer.Render(state, new IptablesOptions()), kernel, out _).ToString();
+        var optionsFile = GoldenFiles.Output("testdata", "render", scenario, "options.json");
+        var options = File.Exists(optionsFile)
+            ? System.Text.Json.JsonSerializer.Deserialize<IptablesOptions>(File.ReadAllText(optionsFile), new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!
+            : new IptablesOptions();
+
+        var actual = RestorePlanner.Full(IptablesRenderer.Render(state, options), kernel, out _).ToString();
 
         GoldenFiles.Check("Proxy.Backends.Iptables.Tests.csproj", actual, "testdata", "render", scenario, "expected.iptables-restore");
     }

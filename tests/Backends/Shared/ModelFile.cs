@@ -46,9 +46,9 @@ internal sealed record ModelFile(string Family, bool MasqueradeAll, string? Clus
         public NodePortAddresses ToModel() => new(AllLocal, (Addresses ?? []).Select(IPAddress.Parse).ToEquatableArray(), Loopback);
     }
 
-    internal sealed record Route(EndpointSetKind Endpoints, MasqueradeRule Masquerade, EmptyVerdict WhenEmpty, bool PodsUseClusterSet, bool NodeUseClusterSet)
+    internal sealed record Route(EndpointSetKind Endpoints, MasqueradeRule Masquerade, EmptyVerdict WhenEmpty, bool PodsUseClusterSet, bool NodeUsesClusterSet)
     {
-        public TrafficRoute ToModel() => new(Endpoints, Masquerade, WhenEmpty) { PodsUseClusterSet = PodsUseClusterSet, NodeUsesClusterSet = NodeUseClusterSet };
+        public TrafficRoute ToModel() => new(Endpoints, Masquerade, WhenEmpty) { PodsUseClusterSet = PodsUseClusterSet, NodeUsesClusterSet = NodeUsesClusterSet };
     }
 
     internal sealed record Service(

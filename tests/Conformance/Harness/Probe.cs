@@ -20,9 +20,14 @@ internal static class Probe
 
     private static readonly byte[] Ping = "ping\n"u8.ToArray();
 
-    public static async Task<ProbeResult> TcpAsync(string netns, IPEndPoint target, CancellationToken cancellationToken)
+    /// <param name="source">The address to connect from (one of the namespace's own); null lets the kernel choose.</param>
+    public static async Task<ProbeResult> TcpAsync(string netns, IPEndPoint target, CancellationToken cancellationToken, IPAddress? source = null)
     {
         using var socket = NamespacedSocket.Open(netns, target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (source is not null)
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+        }
         var clock = Stopwatch.StartNew();
         try
         {
@@ -53,9 +58,13 @@ internal static class Probe
         }
     }
 
-    public static async Task<ProbeResult> UdpAsync(string netns, IPEndPoint target, CancellationToken cancellationToken)
+    public static async Task<ProbeResult> UdpAsync(string netns, IPEndPoint target, CancellationToken cancellationToken, IPAddress? source = null)
     {
         using var socket = NamespacedSocket.Open(netns, target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (source is not null)
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+        }
         var clock = Stopwatch.StartNew();
         try
         {

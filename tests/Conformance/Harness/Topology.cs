@@ -77,14 +77,22 @@ public sealed class Topology : IAsyncDisposable
     /// One connection (TCP) or request (UDP) from namespace <paramref name="from"/> to ip:port (IPv4 or IPv6). It
     /// follows the running test's cancellation rather than taking a token, so the scenarios' calls stay as they are.
     /// </summary>
-    public static Task<ProbeResult> ProbeAsync(string from, string ip, int port, string protocol = "tcp")
+    /// <param name="source">The source address (one of <paramref name="from"/>'s own), or null for the kernel's choice.</param>
+    public static Task<ProbeResult> ProbeAsync(string from, string ip, int port, string protocol = "tcp", string? source = null)
     {
         var target = new IPEndPoint(IPAddress.Parse(ip), port);
         var cancellationToken = TestContext.Current.CancellationToken;
+        var bind = source is null ? null : IPAddress.Parse(source);
         return Protocol(protocol) == ProtocolType.Udp
-            ? Probe.UdpAsync(from, target, cancellationToken)
-            : Probe.TcpAsync(from, target, cancellationToken);
+            ? Probe.UdpAsync(from, target, cancellationToken, bind)
+            : Probe.TcpAsync(from, target, cancellationToken, bind);
     }
+
+    /// <summary>Adds another address (in 192.0.2.0/24) to the external client, so it can connect from several sources.</summary>
+    public Task AddClientAddressAsync(string ip) => Ip("-n", Client, "addr", "add", $"{ip}/24", "dev", "eth0");
+
+    /// <summary>Adds another address (in 192.0.2.0/24) to the node's external interface: a second node address.</summary>
+    public Task AddNodeAddressAsync(string ip) => Ip("-n", Node, "addr", "add", $"{ip}/24", "dev", "ext0");
 
     /// <summary>Runs kube-proxy-sharp (the apphost built next to these tests) inside the node namespace.</summary>
     public Task<Shell.Result> ProxyAsync(params string[] arguments) =>

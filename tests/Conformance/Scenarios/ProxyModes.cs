@@ -11,7 +11,10 @@ public static class ProxyModes
     /// <summary>Without KP_CONFORMANCE_MODES, the modes the host kernel runs; ipvs runs in the VM (IpvsVmScenarios).</summary>
     private static readonly string[] Default = ["iptables", "nftables"];
 
-    public static TheoryData<string> All
+    public static TheoryData<string> All => [.. Chosen];
+
+    /// <summary>The modes chosen for this run.</summary>
+    public static IReadOnlyList<string> Chosen
     {
         get
         {
@@ -23,7 +26,7 @@ public static class ProxyModes
             {
                 throw new InvalidOperationException($"KP_CONFORMANCE_MODES names unknown modes: {string.Join(", ", unknown)}");
             }
-            return [.. chosen];
+            return chosen;
         }
     }
 }

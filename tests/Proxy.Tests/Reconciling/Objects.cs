@@ -9,7 +9,7 @@ internal static class Objects
     public static ClusterObjects FromYaml(string yaml)
     {
         var file = ManifestParser.Parse("test.yaml", yaml);
-        Assert.Null(file.Error);
+        Assert.Empty(file.Errors);
         return new ClusterObjects(file.Services, file.EndpointSlices, file.Nodes);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Proxy.Kubernetes;
+using Proxy.Tests.Input;
 using Proxy.Sources;
 
 namespace Proxy.Tests.Sources;
@@ -45,19 +46,105 @@ public sealed class ManifestDirectoryTests : IDisposable
 
         Assert.True(snapshot.Complete);
         Assert.Equal(["a", "b2"], snapshot.Objects.Services.Select(s => s.Metadata.Name));
-        Assert.Contains("a.yaml:", Assert.Single(snapshot.Errors));
+        Assert.Equal(2, snapshot.Errors.Length);
+        Assert.Contains("a.yaml:4:1: invalid YAML", snapshot.Errors[0]);
+        Assert.EndsWith("a.yaml: until it reads without errors, the objects of its last good version that it no longer gives are kept", snapshot.Errors[1]);
     }
 
     [Fact]
-    public void ABrokenFileSeenForTheFirstTimeMakesTheSnapshotIncomplete()
+    public void ABrokenFileSeenForTheFirstTimeIsReported_AndTheOtherFilesAreUsed()
     {
         File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
         File.WriteAllText(Path.Combine(dir, "z.yaml"), "kind: [");
 
         var snapshot = new ManifestDirectory(dir, tracker).Reload();
 
-        Assert.False(snapshot.Complete);
+        Assert.True(snapshot.Complete);
+        Assert.Equal(["a"], snapshot.Objects.Services.Select(s => s.Metadata.Name));
         Assert.Contains("z.yaml:", Assert.Single(snapshot.Errors));
+    }
+
+    [Fact]
+    public void ADaemonWhoseDirectoryGainsABrokenFileKeepsReadingTheRest()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
+        Assert.True(directory.Reload().Complete);
+
+        File.WriteAllText(Path.Combine(dir, "b.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: [{port: http}]}\n");
+        File.WriteAllText(Path.Combine(dir, "c.yaml"), Service("c"));
+        var snapshot = directory.Reload();
+
+        Assert.True(snapshot.Complete);
+        Assert.Equal(["a", "c"], snapshot.Objects.Services.Select(s => s.Metadata.Name));
+        Assert.StartsWith(Path.Combine(dir, "b.yaml") + ":1: Service \"b\" cannot be read", Assert.Single(snapshot.Errors));
+    }
+
+    [Fact]
+    public void WhileAFileHasABrokenDocument_ItsGoodDocumentsAreUsedAndItsLastGoodObjectsStay()
+    {
+        var directory = new ManifestDirectory(dir, tracker);
+        Edit("a.yaml", Service("a") + "---\n" + Service("b"));
+        directory.Reload();
+
+        // b's document is broken by the edit, a's is changed, c is new: b's last good version stays until it is fixed.
+        Edit("a.yaml", Service("a").Replace("80", "81", StringComparison.Ordinal) + "---\napiVersion: v1\nkind: Service\nmetadata: {name: b\n---\n" + Service("c"));
+        var broken = directory.Reload();
+        Edit("a.yaml", Service("a") + "---\n" + Service("c"));
+        var fixedAgain = directory.Reload();
+
+        Assert.Equal(["a:81", "c:80", "b:80"], broken.Objects.Services.Select(s => $"{s.Metadata.Name}:{s.Spec.Ports[0].Port}"));
+        Assert.Equal(2, broken.Errors.Length);
+        Assert.Equal(["a", "c"], fixedAgain.Objects.Services.Select(s => s.Metadata.Name));
+        Assert.Empty(fixedAgain.Errors);
+    }
+
+    [Fact]
+    public void AnObjectDefinedTwiceKeepsItsLastDefinition_WithAWarningNamingBothPlaces()
+    {
+        File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("web") + "---\n" + Service("other"));
+        File.WriteAllText(Path.Combine(dir, "b.yaml"), "# comment\n" + Service("web").Replace("10.96.0.1", "10.96.0.99", StringComparison.Ordinal));
+
+        var snapshot = new ManifestDirectory(dir, tracker).Reload();
+
+        Assert.Equal(["web:10.96.0.99", "other:10.96.0.1"], snapshot.Objects.Services.Select(s => $"{s.Metadata.Name}:{s.Spec.ClusterIP}"));
+        Assert.Empty(snapshot.Errors);
+        Assert.Equal($"Service default/web in {Path.Combine(dir, "a.yaml")}:1: defined again in {Path.Combine(dir, "b.yaml")}:2, which is used", Assert.Single(snapshot.Warnings));
+    }
+
+    [Fact]
+    public async Task OnlyRegularFilesAreRead_AFifoOrADeviceIsReportedAndNeverBlocks()
+    {
+        File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
+        File.WriteAllText(Path.Combine(dir, "target"), Service("linked"));
+        File.CreateSymbolicLink(Path.Combine(dir, "linked.yaml"), Path.Combine(dir, "target"));
+        File.CreateSymbolicLink(Path.Combine(dir, "zero.yaml"), "/dev/zero");
+        File.CreateSymbolicLink(Path.Combine(dir, "dangling.yaml"), Path.Combine(dir, "missing"));
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        File.CreateSymbolicLink(Path.Combine(dir, "dir.yaml"), Path.Combine(dir, "sub"));
+        Fifo.Make(Path.Combine(dir, "fifo.yaml"));
+
+        // A blocked read would never return: the wait gives up (TimeoutException) instead of hanging the suite.
+        var snapshot = await Task.Run(() => new ManifestDirectory(dir, tracker).Reload(), TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.True(snapshot.Complete);
+        Assert.Equal(["a", "linked"], snapshot.Objects.Services.Select(s => s.Metadata.Name));
+        // A link to a directory is listed as a directory, which is not a manifest: not read, nothing to say.
+        Assert.True(snapshot.Errors.Length == 3, string.Join("\n", snapshot.Errors));
+        Assert.StartsWith($"{dir}/dangling.yaml: cannot be read: ", snapshot.Errors[0]);
+        Assert.Equal($"{dir}/fifo.yaml: is a FIFO, not a regular file; not read", snapshot.Errors[1]);
+        Assert.Equal($"{dir}/zero.yaml: is a character device, not a regular file; not read", snapshot.Errors[2]);
+    }
+
+    [Fact]
+    public void APathThatIsAFileIsNotADirectory()
+    {
+        File.WriteAllText(Path.Combine(dir, "a.yaml"), Service("a"));
+
+        var snapshot = new ManifestDirectory(Path.Combine(dir, "a.yaml"), tracker).Reload();
+
+        Assert.False(snapshot.Complete);
+        Assert.EndsWith("a.yaml: is not a directory", Assert.Single(snapshot.Errors));
     }
 
     [Fact]

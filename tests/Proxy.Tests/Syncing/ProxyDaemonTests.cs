@@ -22,6 +22,7 @@ public sealed class ProxyDaemonTests : IDisposable
     {
         tracker = new ChangeTracker(clock);
         backend.SetupGet(b => b.Mode).Returns("fake");
+        backend.SetupGet(b => b.Renders).Returns(ServiceFeatures.All);
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
             .ReturnsAsync(BothFamilies);
@@ -42,8 +43,8 @@ public sealed class ProxyDaemonTests : IDisposable
     private readonly ProxierHealth health = new(TimeSpan.FromMinutes(1), TimeProvider.System);
     private readonly ChangeTracker tracker;
 
-    private ProxyDaemon Daemon(IReadOnlyList<IProxyBackend>? leftovers = null) =>
-        new(new ManifestDirectory(dir, tracker), tracker, backend.Object, NodeSettings.Named("node-1"), ReconcileOptions.Default, metrics, health, clock, NullLogger<ProxyDaemon>.Instance, leftovers);
+    private ProxyDaemon Daemon(IReadOnlyList<IProxyBackend>? leftovers = null, string? manifests = null) =>
+        new(new ManifestDirectory(manifests ?? dir, tracker), tracker, backend.Object, NodeSettings.Named("node-1"), ReconcileOptions.Default, metrics, health, clock, NullLogger<ProxyDaemon>.Instance, leftovers);
 
     private void Write(string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
 
@@ -65,10 +66,11 @@ public sealed class ProxyDaemonTests : IDisposable
     [Fact]
     public async Task AnIncompleteSourceIsNotSynced_SoTheRulesOfWhatCouldNotBeReadStay()
     {
+        // A broken file no longer makes a directory incomplete (its errors are reported, the rest is used); one that
+        // cannot be listed does.
         Write("web.yaml", Web);
-        Write("broken.yaml", "kind: [");
 
-        Assert.False(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
+        Assert.False(await Daemon(manifests: Path.Combine(dir, "web.yaml")).SyncAsync(full: true, TestContext.Current.CancellationToken));
         Assert.Empty(synced);
     }
 
@@ -236,14 +238,14 @@ public sealed class ProxyDaemonTests : IDisposable
         var other = new Mock<IProxyBackend>(MockBehavior.Strict);
         other.SetupGet(b => b.Mode).Returns("nftables");
         other.Setup(b => b.CleanupAsync(It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
-        Write("web.yaml", Web);
-        Write("broken.yaml", "kind: [");
-        var daemon = Daemon([other.Object]);
+        var manifests = Path.Combine(dir, "manifests");
+        var daemon = Daemon([other.Object], manifests);
 
         Assert.False(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
         other.Verify(b => b.CleanupAsync(It.IsAny<CancellationToken>()), Times.Never);
 
-        File.Delete(Path.Combine(dir, "broken.yaml"));
+        Directory.CreateDirectory(manifests);
+        File.WriteAllText(Path.Combine(manifests, "web.yaml"), Web);
         Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
         Assert.True(await daemon.SyncAsync(full: false, TestContext.Current.CancellationToken));
 

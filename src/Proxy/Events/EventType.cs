@@ -1,0 +1,8 @@
+namespace Proxy.Events;
+
+/// <summary>An event's type; the API server admits only these two.</summary>
+public enum EventType
+{
+    Normal,
+    Warning,
+}
