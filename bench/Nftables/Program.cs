@@ -8,11 +8,11 @@ using Proxy.Core.Exec;
 using Proxy.Reconciling;
 
 // Usage (root): dotnet run --project bench/Nftables -c Release [-- 1000,10000]
-// For each size: synthetic services × 10 endpoints (every 10th a NodePort), programmed in a fresh network namespace.
+// For each size: synthetic services × 10 endpoints with the mix of SyntheticCluster, programmed in a fresh network namespace.
 var sizes = (args.Length > 0 ? args[0] : "1000,10000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 const int Endpoints = SyntheticCluster.Endpoints;
-var options = new ReconcileOptions(false, [System.Net.IPNetwork.Parse("10.128.0.0/9")]);
-var node = NodeContext.Named("node-1");
+var options = SyntheticCluster.Options;
+var node = SyntheticCluster.Node;
 var exe = Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp");
 
 foreach (var size in sizes)
@@ -36,8 +36,9 @@ foreach (var size in sizes)
         runner.Calls.Clear();
         await backend.SyncAsync(model.States, full: true, CancellationToken.None);
         var syncMs = clock.Elapsed.TotalMilliseconds;
-        var nftMs = runner.Calls.Sum(c => c.TotalMilliseconds);
-        Console.WriteLine($"{size} services x {Endpoints}: full sync {syncMs:F0} ms end to end (model {modelMs:F0} ms + render {renderMs:F0} ms, "
+        var nftMs = runner.Milliseconds("nft");
+        BenchResults.Record("nftables", size, "full_sync_s", (modelMs + syncMs) / 1000);
+        Console.WriteLine($"{size} services x {Endpoints} ({BenchResults.Load()}): full sync {syncMs:F0} ms end to end (model {modelMs:F0} ms + render {renderMs:F0} ms, "
             + $"nft -f {nftMs:F0} ms for {text.Length / 1024} KiB)");
 
         // (b) one endpoint of one service changed, end to end (reconcile + render + diff + nft -f), median of 10.
@@ -50,7 +51,7 @@ foreach (var size in sizes)
         var reconcileSamples = new List<double>();
         for (var g = 1; g <= 10; g++)
         {
-            var changed = objects with { EndpointSlices = objects.EndpointSlices.SetItem(0, SyntheticCluster.Objects(1, generation: g).EndpointSlices[0]) };
+            var changed = SyntheticCluster.WithOneEndpointMoved(objects, g);
             runner.Calls.Clear();
             clock.Restart();
             var next = reconciler.Reconcile(changed, node, options);
@@ -64,14 +65,15 @@ foreach (var size in sizes)
         }
         samples.Sort();
         reconcileSamples.Sort();
-        Console.WriteLine($"{size}: one endpoint changed: median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
-            + $"(reconcile median {reconcileSamples[5]:F1} ms; nft -f in the last: {runner.Calls.Sum(c => c.TotalMilliseconds):F1} ms)");
+        BenchResults.Record("nftables", size, "one_endpoint_ms", samples[5]);
+        Console.WriteLine($"{size}: one endpoint changed ({BenchResults.Load()}): median {samples[5]:F1} ms, max {samples[^1]:F1} ms end to end "
+            + $"(reconcile median {reconcileSamples[5]:F1} ms; nft -f in the last: {runner.Milliseconds("nft"):F1} ms)");
         Console.WriteLine($"{size}: this process' peak RSS {SyntheticCluster.PeakRssMiB(Environment.ProcessId):F0} MiB");
 
         // (c) the daemon itself, --once from manifests, peak RSS sampled from /proc while it runs.
         var dir = Directory.CreateTempSubdirectory("kps-bench-nft-").FullName;
         File.WriteAllText(Path.Combine(dir, "cluster.yaml"), SyntheticCluster.Manifests(size));
-        var daemon = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, exe, "--once", "--proxy-mode", "nftables", "--manifests", dir, "--cluster-cidr", "10.128.0.0/9"])
+        var daemon = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, exe, "--once", "--proxy-mode", "nftables", "--manifests", dir, "--cluster-cidr", SyntheticCluster.ClusterCidr, "--hostname-override", SyntheticCluster.NodeName])
         {
             RedirectStandardError = true,
         })!;
@@ -83,7 +85,8 @@ foreach (var size in sizes)
             await Task.Delay(20);
         }
         var log = await daemon.StandardError.ReadToEndAsync();
-        Console.WriteLine($"{size}: daemon --once from manifests: exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB");
+        BenchResults.Record("nftables", size, "daemon_rss_mib", peak);
+        Console.WriteLine($"{size}: daemon --once from manifests ({BenchResults.Load()}): exit {daemon.ExitCode}, {daemonClock.Elapsed.TotalSeconds:F1} s, peak RSS {peak:F0} MiB");
         if (daemon.ExitCode != 0)
         {
             Console.WriteLine(log);
@@ -95,7 +98,8 @@ foreach (var size in sizes)
         Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "kube-proxy");
         clock.Restart();
         await runner.RunAsync(Command.Write("nft", upstream, "-f", "-"), CancellationToken.None);
-        Console.WriteLine($"{size}: upstream layout, nft -f: {clock.Elapsed.TotalMilliseconds:F0} ms for {upstream.Length / 1024} KiB");
+        BenchResults.Record("nftables upstream layout", size, "full_sync_s", clock.Elapsed.TotalSeconds);
+        Console.WriteLine($"{size}: upstream layout, nft -f ({BenchResults.Load()}): {clock.Elapsed.TotalMilliseconds:F0} ms for {upstream.Length / 1024} KiB");
     }
     finally
     {
@@ -131,30 +135,4 @@ static void Run(string file, params string[] arguments)
 {
     using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true })!;
     process.WaitForExit();
-}
-
-/// <summary>Runs kernel tools inside the benchmark's namespace, timing each call.</summary>
-internal sealed class TimedNetnsRunner(string ns) : ICommandRunner
-{
-    /// <summary>How long each call took, in order (the caller clears it).</summary>
-    public List<TimeSpan> Calls { get; } = [];
-
-    public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["netns", "exec", ns, command.FileName, .. command.Arguments])
-        {
-            info.ArgumentList.Add(a);
-        }
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardInput.WriteAsync(command.StandardInput ?? "");
-        process.StandardInput.Close();
-        await process.WaitForExitAsync(cancellationToken);
-        Calls.Add(clock.Elapsed);
-        var result = new CommandResult(process.ExitCode, await stdout, await stderr);
-        return result.Succeeded ? result : throw new InvalidOperationException($"{command}: {result.StandardError}");
-    }
 }

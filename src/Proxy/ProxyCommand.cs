@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Proxy.Backends.Iptables;
 using Proxy.Cli;
 using Proxy.Configuration;
 using Proxy.Conntrack;
@@ -108,6 +109,13 @@ public static partial class ProxyCommand
         {
             runner = new DryRunCommandRunner(runner, stdout);
         }
+        // One iptables backend (legacy or nf_tables) for every mode and family, as upstream's image picks it.
+        if (!IptablesWrapper.TryParse(Environment.GetEnvironmentVariable(IptablesWrapper.Variable), out var iptablesBackend))
+        {
+            await stderr.WriteLineAsync($"kube-proxy-sharp: {IptablesWrapper.Variable} must be auto, nft or legacy").ConfigureAwait(false);
+            return ExitUsage;
+        }
+        runner = new IptablesWrapper(runner, iptablesBackend, loggerFactory.CreateLogger<IptablesWrapper>());
         var dryRunOutput = options.DryRun ? stdout : null;
         if (!options.Cleanup)
         {

@@ -18,7 +18,18 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
     /// <summary>Lets 127.0.0.1 be DNATed to a pod: what localhost node ports need (upstream sets it at start, for IPv4 only).</summary>
     public const string RouteLocalnet = "net/ipv4/conf/all/route_localnet";
 
+    /// <summary>
+    /// On the nf_tables backend, a table with more chains to write than this is committed in stages of this many chains:
+    /// iptables-nft-restore 1.8's cost per COMMIT grows with lines × chains named in it (a sorted linked list of names),
+    /// and the kernel's with the table's size per COMMIT; 256 is near the minimum of the two at 10k–30k services
+    /// (docs/performance.md). Leaves first, dispatch last, so every intermediate state works.
+    /// </summary>
+    public const int NftStageChains = 256;
+
     private readonly AppliedStates<RuleSet> applied = new();
+
+    /// <summary>Rendered rules of unchanged service ports, per family: a pure function's results, kept across failures.</summary>
+    private readonly Dictionary<IpFamily, ServicePortCache> rendered = [];
 
     public string Mode => "iptables";
 
@@ -52,7 +63,11 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         foreach (var state in desired)
         {
             var tools = IptablesTools.For(state.Family);
-            var rulesNow = IptablesRenderer.Render(state, options);
+            if (!rendered.TryGetValue(state.Family, out var cache))
+            {
+                rendered[state.Family] = cache = new ServicePortCache();
+            }
+            var rulesNow = IptablesRenderer.Render(state, options, cache);
             RestoreTransaction transaction;
             int changedHere;
             var previous = applied.For(state.Family);
@@ -91,7 +106,8 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                 }
                 if (!transaction.IsEmpty)
                 {
-                    await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
+                    var staged = runner is IptablesWrapper wrapper && (await wrapper.SelectAsync(cancellationToken).ConfigureAwait(false)).Variant == IptablesVariant.Nft;
+                    await RestoreAsync(tools, transaction, partial: !familyFull, staged ? NftStageChains : int.MaxValue, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (ProxySyncException e)
@@ -125,14 +141,14 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         }
     }
 
-    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
+    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, int stageAbove, CancellationToken cancellationToken)
     {
-        LogRestoring(logger, tools.Restore, transaction.RulesWritten);
-        await tools.RestoreAsync(runner, transaction, partial, cancellationToken).ConfigureAwait(false);
+        LogRestoring(logger, tools.Restore, transaction.ChainsWritten, transaction.RulesWritten);
+        await tools.RestoreAsync(runner, transaction, partial, cancellationToken, stageAbove).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command} with {Rules} rules")]
-    private static partial void LogRestoring(ILogger logger, string command, int rules);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command}: {Chains} chains, {Rules} rules")]
+    private static partial void LogRestoring(ILogger logger, string command, int chains, int rules);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Set route_localnet=1 so node ports answer on 127.0.0.1; to change this, turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
     private static partial void LogRouteLocalnet(ILogger logger);

@@ -13,16 +13,25 @@ public static class IptablesRenderer
 {
     private const string NodePortsComment = "kubernetes service nodeports; NOTE: this must be the last rule in this chain";
 
-    public static RuleSet Render(ProxyState state, IptablesOptions options)
+    /// <param name="cache">The backend's: each unchanged port's rules from the last render (one port at 10k renders in ms).</param>
+    public static RuleSet Render(ProxyState state, IptablesOptions options, ServicePortCache? cache = null)
     {
         var mark = options.MasqueradeMark;
         var rules = new RenderedRules();
         var largeCluster = state.Services.Sum(p => p.ReachableEndpoints.Count) > options.LargeClusterEndpoints;
         var countLocalhost = state.Node.NodePorts.Loopback && options.NfacctCounters.Contains(IptablesOptions.LocalhostNodePortsCounter);
+        RenderedRules RenderPort(ServicePort port)
+        {
+            var own = new RenderedRules();
+            new ServicePortRules(port, state.Family, state.Node.LocalDetector, largeCluster, countLocalhost).Render(own);
+            return own;
+        }
+        cache?.Begin(state.Family, state.Node.LocalDetector, largeCluster, countLocalhost);
         foreach (var port in state.Services)
         {
-            new ServicePortRules(port, state.Family, state.Node.LocalDetector, largeCluster, countLocalhost).Render(rules);
+            rules.Add(cache is null ? RenderPort(port) : cache.Get(port, RenderPort));
         }
+        cache?.End();
         rules.NatServices.AddRange(NodePortDispatch(state.Family, state.Node.NodePorts));
 
         var forward = new List<string>();

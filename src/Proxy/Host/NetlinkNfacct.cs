@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Proxy.Backends.Ipvs.Netlink;
+using Proxy.Netlink;
 using Proxy.Core.Host;
 
 namespace Proxy.Host;
@@ -10,7 +10,6 @@ namespace Proxy.Host;
 /// </summary>
 public sealed class NetlinkNfacct : INfacct
 {
-    private const int NetlinkNetfilter = 12;
     private const ushort SubsystemAcct = 7;
     private const ushort New = (SubsystemAcct << 8) | 0;
     private const ushort Get = (SubsystemAcct << 8) | 1;
@@ -26,7 +25,7 @@ public sealed class NetlinkNfacct : INfacct
     {
         try
         {
-            using var socket = new NetlinkSocket(NetlinkNetfilter);
+            using var socket = new NetlinkSocket(NetlinkProtocol.Netfilter);
             var sequence = socket.NextSequence();
             socket.Exchange(Message(New, Request | Ack | Create | Excl, sequence, name), sequence, dump: false);
             return true;
@@ -45,7 +44,7 @@ public sealed class NetlinkNfacct : INfacct
     {
         try
         {
-            using var socket = new NetlinkSocket(NetlinkNetfilter);
+            using var socket = new NetlinkSocket(NetlinkProtocol.Netfilter);
             var sequence = socket.NextSequence();
             var reply = socket.Exchange(Message(Get, Request | Ack, sequence, name), sequence, dump: false).FirstOrDefault(m => m.Type == New);
             if (reply.Payload.Length < 4)

@@ -24,7 +24,7 @@ public sealed class ConntrackAfterSyncTests : IDisposable
     private readonly Mock<IProxyBackend> backend = new(MockBehavior.Strict);
     private readonly FakeConntrackTable table = new();
     private readonly FakeTimeProvider clock = new();
-    private readonly ProxyMetrics metrics = new();
+    private readonly ProxyMetrics metrics = new([], BuildInfo.Current());
     private readonly ChangeTracker tracker;
 
     public ConntrackAfterSyncTests()
@@ -32,6 +32,7 @@ public sealed class ConntrackAfterSyncTests : IDisposable
         tracker = new ChangeTracker(clock);
         backend.SetupGet(b => b.Mode).Returns("fake");
         backend.SetupGet(b => b.Renders).Returns(ServiceFeatures.All);
+        backend.Setup(b => b.FailureCounters(It.IsAny<ProxySyncException>())).Returns([]);
         Applies(true);
     }
 

@@ -17,7 +17,7 @@ namespace Proxy.Tests.Conntrack;
 public class ConntrackReconcilerTests
 {
     private readonly FakeConntrackTable table = new();
-    private readonly ProxyMetrics metrics = new();
+    private readonly ProxyMetrics metrics = new([], BuildInfo.Current());
     private readonly FakeTimeProvider clock = new();
     private readonly RecordingLogger<ConntrackReconciler> logger = new();
     private readonly ConntrackReconciler reconciler;
