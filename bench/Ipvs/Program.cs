@@ -39,8 +39,8 @@ static async Task MeasureAsync(string sizes)
     // A node address for the node ports, on a dummy of our own (this namespace has no other link).
     Run("ip", "link", "add", "bench0", "type", "dummy");
     Run("ip", "addr", "add", "192.0.2.1/24", "dev", "bench0");
-    var options = new ReconcileOptions(false, [System.Net.IPNetwork.Parse("10.128.0.0/9")]);
-    var node = NodeContext.Named("node-1");
+    var options = SyntheticCluster.Options;
+    var node = SyntheticCluster.Node;
     foreach (var size in sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)))
     {
         var runner = new TimedRunner();
@@ -76,7 +76,7 @@ static async Task MeasureAsync(string sizes)
         var samples = new List<double>();
         for (var g = 1; g <= 10; g++)
         {
-            var changed = objects with { EndpointSlices = objects.EndpointSlices.SetItem(0, SyntheticCluster.Objects(1, generation: g).EndpointSlices[0]) };
+            var changed = SyntheticCluster.WithOneEndpointMoved(objects, g);
             ipvs.Reset();
             clock.Restart();
             var next = reconciler.Reconcile(changed, node, options);

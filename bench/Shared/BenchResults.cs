@@ -23,7 +23,10 @@ public static class BenchResults
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var rows = File.Exists(path) ? File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).ToList() : [];
         var key = string.Join('\t', series, services.ToString(CultureInfo.InvariantCulture), metric) + "\t";
-        rows.RemoveAll(r => r.StartsWith(key, StringComparison.Ordinal));
+        // A full sync that finished replaces one that did not, and the other way round.
+        var other = metric switch { "full_sync_s" => "full_sync_unfinished_s", "full_sync_unfinished_s" => "full_sync_s", _ => metric };
+        var otherKey = string.Join('\t', series, services.ToString(CultureInfo.InvariantCulture), other) + "\t";
+        rows.RemoveAll(r => r.StartsWith(key, StringComparison.Ordinal) || r.StartsWith(otherKey, StringComparison.Ordinal));
         rows.Add(key + string.Join('\t', value.ToString("G6", CultureInfo.InvariantCulture), BenchResults.Load()[5..], DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         rows.Sort(StringComparer.Ordinal);
         File.WriteAllLines(path, [Header, .. rows]);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Proxy.Backends.Iptables;
 using Proxy.Backends.Ipvs;
@@ -8,20 +9,24 @@ using Proxy.Host;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Nftables;
 using Proxy.Cli;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 
 namespace Proxy;
 
 /// <summary>The one place that maps --proxy-mode to a backend.</summary>
-public static class BackendFactory
+public static partial class BackendFactory
 {
     /// <summary>The --proxy-mode values that have a backend.</summary>
     public static readonly IReadOnlyList<string> Modes = ["iptables", "nftables", "ipvs"];
 
     /// <param name="dryRunOutput">With --dry-run, where the IPVS backend prints the netlink changes it would make (commands go through <paramref name="runner"/>).</param>
-    public static IProxyBackend Create(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null) =>
-        Create(options.ProxyMode, options, runner, loggerFactory, dryRunOutput);
+    /// <param name="nfacct">The kernel's nfacct counters: iptables mode counts into the ones it can make (with --dry-run, the ones that exist).</param>
+    public static IProxyBackend Create(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null, INfacct? nfacct = null) =>
+        options.ProxyMode == "iptables" && nfacct is not null
+            ? CreateIptables(options, runner, loggerFactory, dryRunOutput, Counters(nfacct, dryRunOutput is not null, loggerFactory.CreateLogger<IptablesBackend>()))
+            : Create(options.ProxyMode, options, runner, loggerFactory, dryRunOutput);
 
     /// <summary>Every backend: --cleanup runs them all, so switching modes leaves nothing behind.</summary>
     public static IReadOnlyList<IProxyBackend> CreateAll(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput = null) =>
@@ -40,14 +45,51 @@ public static class BackendFactory
 
     private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput) => mode switch
     {
-        "iptables" => new IptablesBackend(runner, Sysctl(dryRunOutput), new IptablesOptions { MasqueradeBit = options.Config.Iptables.MasqueradeBit }, loggerFactory.CreateLogger<IptablesBackend>()),
+        "iptables" => CreateIptables(options, runner, loggerFactory, dryRunOutput, []),
         "nftables" => new NftablesBackend(runner, new NftablesOptions { MasqueradeBit = options.Config.Nftables.MasqueradeBit }, loggerFactory.CreateLogger<NftablesBackend>()),
         "ipvs" => CreateIpvs(options, runner, loggerFactory, dryRunOutput),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unsupported proxy mode"),
     };
 
+    private static IptablesBackend CreateIptables(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput, ImmutableHashSet<string> counters)
+    {
+        var sysctl = Sysctl(dryRunOutput);
+        return new IptablesBackend(runner, sysctl, IptablesSettings(options, sysctl) with { NfacctCounters = counters }, loggerFactory.CreateLogger<IptablesBackend>());
+    }
+
+    /// <summary>
+    /// upstream's iptables proxier makes its two nfacct counters at start and counts only into the ones it could make;
+    /// a dry run makes nothing and uses the ones that exist.
+    /// </summary>
+    private static ImmutableHashSet<string> Counters(INfacct nfacct, bool dryRun, ILogger logger)
+    {
+        var usable = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        foreach (var name in new[] { IptablesOptions.CtStateInvalidCounter, IptablesOptions.LocalhostNodePortsCounter })
+        {
+            if (dryRun ? nfacct.Packets(name) is not null : nfacct.Ensure(name))
+            {
+                usable.Add(name);
+            }
+            else if (!dryRun)
+            {
+                LogNoNfacct(logger, name);
+            }
+        }
+        return usable.ToImmutable();
+    }
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Cannot make the nfacct counter {Name} (no nfnetlink_acct in this kernel?): the metric it feeds has no value, as upstream's")]
+    private static partial void LogNoNfacct(ILogger logger, string name);
+
     /// <summary>Kernel parameters; with --dry-run, writes are printed instead.</summary>
-    private static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+    internal static ISysctl Sysctl(TextWriter? dryRunOutput) => dryRunOutput is null ? new ProcSysctl() : new DryRunSysctl(new ProcSysctl(), dryRunOutput);
+
+    /// <summary>iptables mode's settings; without the INVALID-drop rule when conntrack is liberal, as upstream.</summary>
+    internal static IptablesOptions IptablesSettings(ProxyOptions options, ISysctl sysctl) => new()
+    {
+        MasqueradeBit = options.Config.Iptables.MasqueradeBit,
+        DropInvalid = !ConntrackSettings.TcpLiberal(options.Config.Conntrack, sysctl),
+    };
 
     private static IpvsBackend CreateIpvs(ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput)
     {

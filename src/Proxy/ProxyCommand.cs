@@ -2,9 +2,14 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Proxy.Backends.Iptables;
 using Proxy.Cli;
 using Proxy.Configuration;
+using Proxy.Conntrack;
+using Proxy.Core.Backends;
 using Proxy.Core.Exec;
+using Proxy.Core.Host;
+using Proxy.Netlink.Conntrack;
 using k8s;
 using k8s.Exceptions;
 using Proxy.Events;
@@ -40,7 +45,13 @@ public static partial class ProxyCommand
         }
         if (options.Help)
         {
-            await stdout.WriteAsync(Flags.HelpText()).ConfigureAwait(false);
+            await stdout.WriteAsync(FlagDocs.HelpText()).ConfigureAwait(false);
+            return ExitOk;
+        }
+        var build = BuildInfo.Current(options.VersionOverride);
+        if (options.PrintVersion is { } version)
+        {
+            await stdout.WriteLineAsync(version == "raw" ? build.Raw() : build.ToString()).ConfigureAwait(false);
             return ExitOk;
         }
         if (options.WriteConfigTo is { } output)
@@ -57,11 +68,6 @@ public static partial class ProxyCommand
             }
             return ExitOk;
         }
-        if (options.ManifestsDirectory is not null && (options.Kubeconfig is not null || options.Master is not null))
-        {
-            await stderr.WriteLineAsync("kube-proxy-sharp: --manifests reads Services from files; it cannot be combined with --kubeconfig or --master").ConfigureAwait(false);
-            return ExitUsage;
-        }
         var (nodeName, nodeNameError) = NodeName.Resolve(options.HostnameOverride);
         if (nodeName is null)
         {
@@ -69,7 +75,7 @@ public static partial class ProxyCommand
             return ExitUsage;
         }
         KubernetesClientConfiguration? cluster = null;
-        if (!options.Cleanup && options.ManifestsDirectory is null)
+        if (!options.Cleanup && !options.InitOnly && options.ManifestsDirectory is null)
         {
             try
             {
@@ -96,15 +102,31 @@ public static partial class ProxyCommand
         }
         if (!options.Cleanup)
         {
-            UnsupportedSettings.LogWarnings(logger, options.Config, options.ProxyMode);
+            WarnAboutRequests(logger, options);
         }
         ICommandRunner runner = new ProcessCommandRunner();
         if (options.DryRun)
         {
             runner = new DryRunCommandRunner(runner, stdout);
         }
+        // One iptables backend (legacy or nf_tables) for every mode and family, as upstream's image picks it.
+        if (!IptablesWrapper.TryParse(Environment.GetEnvironmentVariable(IptablesWrapper.Variable), out var iptablesBackend))
+        {
+            await stderr.WriteLineAsync($"kube-proxy-sharp: {IptablesWrapper.Variable} must be auto, nft or legacy").ConfigureAwait(false);
+            return ExitUsage;
+        }
+        runner = new IptablesWrapper(runner, iptablesBackend, loggerFactory.CreateLogger<IptablesWrapper>());
         var dryRunOutput = options.DryRun ? stdout : null;
-        var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput);
+        if (!options.Cleanup)
+        {
+            // upstream's platformSetup, before the backend is made (iptables mode reads tcp_be_liberal); --init-only
+            // applies these too.
+            new ConntrackSettings(BackendFactory.Sysctl(dryRunOutput), new ModuleHashSize(dryRunOutput), HostCpus.Count(), loggerFactory.CreateLogger<ConntrackSettings>())
+                .Apply(options.Config.Conntrack);
+        }
+        INfacct nfacct = new NetlinkNfacct();
+        // --cleanup makes nothing, nfacct counters included (upstream's platformCleanup does not either).
+        var backend = BackendFactory.Create(options, runner, loggerFactory, dryRunOutput, options.Cleanup ? null : nfacct);
 
         if (options.Cleanup)
         {
@@ -114,7 +136,14 @@ public static partial class ProxyCommand
                 foreach (var owner in BackendFactory.CreateAll(options, runner, loggerFactory, dryRunOutput))
                 {
                     await owner.CleanupAsync(cancellationToken).ConfigureAwait(false);
-                    LogCleanedUp(logger, owner.Mode);
+                    if (options.DryRun)
+                    {
+                        LogWouldCleanUp(logger, owner.Mode);
+                    }
+                    else
+                    {
+                        LogCleanedUp(logger, owner.Mode);
+                    }
                 }
                 return ExitOk;
             }
@@ -124,6 +153,11 @@ public static partial class ProxyCommand
                 return ExitFailed;
             }
         }
+        var nodeSettings = new NodeSettings(nodeName, options.BindAddress, LocalAddresses.Read);
+        if (options.InitOnly)
+        {
+            return InitNode(options, backend, nodeSettings, dryRunOutput, logger);
+        }
 
         var tracker = new ChangeTracker(TimeProvider.System);
         using var client = cluster is null ? null : new k8s.Kubernetes(cluster);
@@ -131,7 +165,7 @@ public static partial class ProxyCommand
             ? new ManifestDirectory(options.ManifestsDirectory!, tracker)
             : KubernetesSource.Create(client, nodeName, tracker, TimeProvider.System, loggerFactory);
         using var disposeSource = source as IDisposable;
-        var metrics = new ProxyMetrics();
+        var metrics = new ProxyMetrics(backend.Metrics, build, nfacct);
         // upstream's health timeout: a queued change not synced within two sync periods means trouble.
         var health = new ProxierHealth(2 * options.SyncPeriod, TimeProvider.System);
         // Only for the daemon, as the status servers: --dry-run changes nothing, --once is not left running.
@@ -150,7 +184,7 @@ public static partial class ProxyCommand
             source,
             tracker,
             backend,
-            new NodeSettings(nodeName, options.BindAddress, LocalAddresses.Read),
+            nodeSettings,
             options.ReconcileOptions,
             metrics,
             health,
@@ -159,10 +193,17 @@ public static partial class ProxyCommand
             // With --dry-run these only print what they would remove, as the sync prints what it would apply: a dry run
             // shows everything a real start would do to this node, and changes none of it.
             BackendFactory.CreateLeftovers(options, runner, loggerFactory, dryRunOutput),
-            healthChecks);
+            healthChecks,
+            dryRun: options.DryRun,
+            // Not with --dry-run, which changes nothing (and needs no root, which reading the table does).
+            conntrack: options.DryRun ? null : new ConntrackReconciler(new ConntrackNetlinkClient(), metrics, TimeProvider.System, loggerFactory.CreateLogger<ConntrackReconciler>()));
+        health.Started(ProxyDaemon.Families);
         daemon.Queued(); // the first sync is owed from the start
         source.Changed += daemon.Queued;
         using var servers = new StatusServers();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConfigFileWatcher? watcher = null;
+        var configChanged = false;
         if (serving)
         {
             // Only for the daemon, as upstream's ProxyServer.Run: --dry-run changes nothing, --once is not left running.
@@ -179,9 +220,19 @@ public static partial class ProxyCommand
                 LogCannotServe(logger, e.Message);
                 return ExitFailed;
             }
+            if (options.ConfigFile is { } file && options.ConfigText is { } text)
+            {
+                // As upstream: a changed configuration file ends the process, and its restart reads the new one.
+                watcher = new ConfigFileWatcher(file, text, () =>
+                {
+                    configChanged = true;
+                    LogConfigChanged(logger, file);
+                    stop.Cancel();
+                });
+            }
         }
+        using var disposeWatcher = watcher;
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // SIGTERM (kubelet stopping the pod) and SIGINT end the loop and leave the rules as they are:
         // a restarted proxy must find them intact.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -204,12 +255,61 @@ public static partial class ProxyCommand
             // SIGTERM while waiting for the first view: nothing was changed.
         }
         LogStopped(logger);
-        return ExitOk;
+        return configChanged ? ExitFailed : ExitOk;
 
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// --init-only, as upstream's: the node-level settings the mode would apply at start (for the model it would
+    /// program before seeing any Service), nothing else, then exit.
+    /// </summary>
+    private static int InitNode(ProxyOptions options, IProxyBackend backend, NodeSettings node, TextWriter? dryRunOutput, ILogger logger)
+    {
+        var states = Reconciler.Reconcile(ClusterObjects.Empty, NodeObject.Context(node, null), options.ReconcileOptions).States;
+        try
+        {
+            foreach (var setting in NodeSetup.Apply(BackendFactory.Sysctl(dryRunOutput), NodeSetup.For(backend, states)))
+            {
+                LogNodeSetting(logger, setting.Path, setting.Value, setting.Why);
+            }
+        }
+        catch (Core.Backends.ProxySyncException e)
+        {
+            LogInitFailed(logger, e.Message);
+            return ExitFailed;
+        }
+        LogInitialized(logger, backend.Mode);
+        return ExitOk;
+    }
+
+    /// <summary>
+    /// One warning for each thing the user asked for that is not done: a field not implemented yet (by flag or file),
+    /// a klog flag whose effect is not here, a configuration flag --config makes upstream ignore, a deprecated flag.
+    /// Upstream's defaults never warn (item 5 of issue 12).
+    /// </summary>
+    private static void WarnAboutRequests(ILogger logger, ProxyOptions options)
+    {
+        UnsupportedSettings.LogWarnings(logger, new SettingRequest(options.Config, options.ProxyMode, options.IsGiven));
+        foreach (var (flag, value, notDone) in Flags.MissingFlagEffects(options))
+        {
+            LogFlagNotImplemented(logger, flag, value, notDone);
+        }
+        foreach (var flag in options.IgnoredFlags)
+        {
+            LogFlagIgnored(logger, flag, options.ConfigFile!);
+        }
+        foreach (var flag in Flags.All.Where(f => f.Deprecated && options.GivenFlags.ContainsKey(f.Name)))
+        {
+            LogFlagDeprecated(logger, flag.Name, flag.Help);
+        }
+        if (options.ManifestsDirectory is not null && (options.Kubeconfig is not null || options.Master is not null))
+        {
+            LogManifestsInsteadOfCluster(logger, options.ManifestsDirectory);
         }
     }
 
@@ -257,4 +357,31 @@ public static partial class ProxyCommand
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Cleanup failed: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "--{Flag}={Value} is accepted, but not implemented yet: {NotDone}")]
+    private static partial void LogFlagNotImplemented(ILogger logger, string flag, string value, string notDone);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "--{Flag} is ignored because --config {File} is given: as upstream, the file's value is used")]
+    private static partial void LogFlagIgnored(ILogger logger, string flag, string file);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Flag --{Flag} has been deprecated upstream: {Help}")]
+    private static partial void LogFlagDeprecated(ILogger logger, string flag, string help);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Reading Services from the manifests in {Directory}; the API server named by --kubeconfig, --master or clientConnection.kubeconfig is not used")]
+    private static partial void LogManifestsInsteadOfCluster(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Dry run: would remove every {Mode} rule and chain this proxy owns (printed above); nothing was changed")]
+    private static partial void LogWouldCleanUp(ILogger logger, string mode);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Set {Path}={Value} ({Why})")]
+    private static partial void LogNodeSetting(ILogger logger, string path, string value, string why);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Node initialized for {Mode} mode and --init-only given: exiting")]
+    private static partial void LogInitialized(ILogger logger, string mode);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Node initialization failed: {Reason}")]
+    private static partial void LogInitFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Error, Message = "The configuration file {File} changed: exiting, so that the restart reads it")]
+    private static partial void LogConfigChanged(ILogger logger, string file);
 }

@@ -18,9 +18,37 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
     /// <summary>Lets 127.0.0.1 be DNATed to a pod: what localhost node ports need (upstream sets it at start, for IPv4 only).</summary>
     public const string RouteLocalnet = "net/ipv4/conf/all/route_localnet";
 
+    /// <summary>
+    /// On the nf_tables backend, a table with more chains to write than this is committed in stages of this many chains:
+    /// iptables-nft-restore 1.8's cost per COMMIT grows with lines × chains named in it (a sorted linked list of names),
+    /// and the kernel's with the table's size per COMMIT; 256 is near the minimum of the two at 10k–30k services
+    /// (docs/performance.md). Leaves first, dispatch last, so every intermediate state works.
+    /// </summary>
+    public const int NftStageChains = 256;
+
     private readonly AppliedStates<RuleSet> applied = new();
 
+    /// <summary>Rendered rules of unchanged service ports, per family: a pure function's results, kept across failures.</summary>
+    private readonly Dictionary<IpFamily, ServicePortCache> rendered = [];
+
     public string Mode => "iptables";
+
+    public IReadOnlySet<BackendMetric> Metrics { get; } = new HashSet<BackendMetric>
+    {
+        BackendMetric.FullAndPartialSyncDurations, BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures, BackendMetric.IptablesRules,
+        BackendMetric.NfacctCounters,
+    };
+
+    /// <summary>As upstream: every failed sync is a restore failure, and a failed partial one is also a partial restore failure.</summary>
+    public IReadOnlyList<BackendMetric> FailureCounters(ProxySyncException failure) =>
+        failure.PartialSync ? [BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures] : [BackendMetric.IptablesRestoreFailures];
+
+    /// <summary>route_localnet=1 when node ports answer on 127.0.0.1 (upstream sets it at start, for IPv4 only).</summary>
+    public IReadOnlyList<KernelSetting> NodeSettings(IReadOnlyList<ProxyState> desired) =>
+        desired.Any(s => s.Node.NodePorts.Loopback)
+            ? [new(RouteLocalnet, "1", "node ports on 127.0.0.1",
+                IfFails: "turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
+            : [];
 
     public ServiceFeatures Renders => ServiceFeatures.All;
 
@@ -35,7 +63,11 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         foreach (var state in desired)
         {
             var tools = IptablesTools.For(state.Family);
-            var rulesNow = IptablesRenderer.Render(state, options);
+            if (!rendered.TryGetValue(state.Family, out var cache))
+            {
+                rendered[state.Family] = cache = new ServicePortCache();
+            }
+            var rulesNow = IptablesRenderer.Render(state, options, cache);
             RestoreTransaction transaction;
             int changedHere;
             var previous = applied.For(state.Family);
@@ -68,13 +100,14 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                     transaction = RestorePlanner.Partial(rulesNow, previous!, out changedHere);
                 }
 
-                if (state.Node.NodePorts.Loopback)
+                foreach (var _ in KernelSettings.Ensure(sysctl, NodeSettings([state])))
                 {
-                    EnsureRouteLocalnet();
+                    LogRouteLocalnet(logger);
                 }
                 if (!transaction.IsEmpty)
                 {
-                    await RestoreAsync(tools, transaction, partial: !familyFull, cancellationToken).ConfigureAwait(false);
+                    var staged = runner is IptablesWrapper wrapper && (await wrapper.SelectAsync(cancellationToken).ConfigureAwait(false)).Variant == IptablesVariant.Nft;
+                    await RestoreAsync(tools, transaction, partial: !familyFull, staged ? NftStageChains : int.MaxValue, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (ProxySyncException e)
@@ -87,7 +120,11 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
             {
                 byTable[chain.Table] = byTable.GetValueOrDefault(chain.Table) + chain.Rules.Count;
             }
-            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal) });
+            families.Add(new FamilySync(state.Family, familyFull)
+            {
+                RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal),
+                RulesWrittenByTable = BaseChains.Tables.ToImmutableDictionary(t => t, transaction.RulesWrittenIn, StringComparer.Ordinal),
+            });
             servicePorts += state.Services.Count;
             changed += changedHere;
             rules += transaction.RulesWritten;
@@ -104,32 +141,14 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         }
     }
 
-    private void EnsureRouteLocalnet()
+    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, int stageAbove, CancellationToken cancellationToken)
     {
-        if (sysctl.Get(RouteLocalnet) == "1")
-        {
-            return;
-        }
-        try
-        {
-            sysctl.Set(RouteLocalnet, "1");
-            LogRouteLocalnet(logger);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ProxySyncException($"cannot set {RouteLocalnet.Replace('/', '.')}=1 for node ports on 127.0.0.1: {e.Message}; "
-                + "turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses", e);
-        }
+        LogRestoring(logger, tools.Restore, transaction.ChainsWritten, transaction.RulesWritten);
+        await tools.RestoreAsync(runner, transaction, partial, cancellationToken, stageAbove).ConfigureAwait(false);
     }
 
-    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
-    {
-        LogRestoring(logger, tools.Restore, transaction.RulesWritten);
-        await tools.RestoreAsync(runner, transaction, partial, cancellationToken).ConfigureAwait(false);
-    }
-
-    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command} with {Rules} rules")]
-    private static partial void LogRestoring(ILogger logger, string command, int rules);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command}: {Chains} chains, {Rules} rules")]
+    private static partial void LogRestoring(ILogger logger, string command, int chains, int rules);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Set route_localnet=1 so node ports answer on 127.0.0.1; to change this, turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
     private static partial void LogRouteLocalnet(ILogger logger);

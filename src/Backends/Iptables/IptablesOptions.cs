@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace Proxy.Backends.Iptables;
@@ -19,4 +20,16 @@ public sealed record IptablesOptions
 
     /// <summary>Drop forwarded packets conntrack marks INVALID (upstream does unless nf_conntrack_tcp_be_liberal is set).</summary>
     public bool DropInvalid { get; init; } = true;
+
+    /// <summary>nfacct counter of the INVALID drops: kubeproxy_iptables_ct_state_invalid_dropped_packets_total.</summary>
+    public const string CtStateInvalidCounter = "ct_state_invalid_dropped_pkts";
+
+    /// <summary>nfacct counter of node-port packets accepted on 127.0.0.1: kubeproxy_iptables_localhost_nodeports_accepted_packets_total.</summary>
+    public const string LocalhostNodePortsCounter = "localhost_nps_accepted_pkts";
+
+    /// <summary>
+    /// The nfacct counters that exist on this node (the backend's creator made them): only those are counted into, as
+    /// upstream's rules do, since a rule naming a missing counter would fail the whole restore.
+    /// </summary>
+    public ImmutableHashSet<string> NfacctCounters { get; init; } = [];
 }

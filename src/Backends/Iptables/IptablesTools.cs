@@ -59,14 +59,18 @@ public sealed record IptablesTools(string Save, string Restore)
         return skipped;
     }
 
-    /// <summary>Applies <paramref name="transaction"/> in one call (nothing when it is empty); a refusal changes nothing and throws.</summary>
-    public async Task RestoreAsync(ICommandRunner runner, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="transaction"/> in one call (nothing when it is empty); a refusal throws. With
+    /// <paramref name="stageAbove"/>, a table that declares more chains is committed in stages (see
+    /// <see cref="RestoreTransaction.ToString(int)"/>): a refusal then leaves the stages before it applied.
+    /// </summary>
+    public async Task RestoreAsync(ICommandRunner runner, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken, int stageAbove = int.MaxValue)
     {
         if (transaction.IsEmpty)
         {
             return;
         }
-        var payload = transaction.ToString();
+        var payload = transaction.ToString(stageAbove);
         var command = RestoreCommand(payload);
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 
 namespace Proxy.Backends.Iptables;
 
@@ -11,12 +12,27 @@ public sealed class KernelRules
     private readonly ImmutableDictionary<string, ImmutableArray<string>> chains;
     private readonly ImmutableDictionary<string, ImmutableArray<(string Chain, string Rule)>> rules;
 
+    /// <summary>Each chain's rules in order, by (table, chain): a full sync compares 100k+ chains against them.</summary>
+    private readonly Dictionary<(string Table, string Chain), List<string>> byChain;
+
     private KernelRules(
         ImmutableDictionary<string, ImmutableArray<string>> chains,
         ImmutableDictionary<string, ImmutableArray<(string Chain, string Rule)>> rules)
     {
         this.chains = chains;
         this.rules = rules;
+        byChain = [];
+        foreach (var (table, list) in rules)
+        {
+            foreach (var (chain, rule) in list)
+            {
+                if (!byChain.TryGetValue((table, chain), out var chainRules))
+                {
+                    byChain[(table, chain)] = chainRules = [];
+                }
+                chainRules.Add(rule);
+            }
+        }
     }
 
     public static KernelRules Empty { get; } = Parse("");
@@ -25,7 +41,56 @@ public sealed class KernelRules
 
     public IReadOnlyList<(string Chain, string Rule)> Rules(string table) => rules.GetValueOrDefault(table, []);
 
-    public bool HasRule(string table, string chain, string rule) => Rules(table).Contains((chain, rule));
+    public bool HasRule(string table, string chain, string rule) => byChain.TryGetValue((table, chain), out var list) && list.Contains(rule);
+
+    /// <summary>
+    /// True when <paramref name="chain"/> exists and holds exactly <paramref name="expected"/>, in order, as iptables-save
+    /// prints them. The one difference in spelling is forgiven: iptables keeps a statistic probability as a 31-bit fraction
+    /// and prints it with 11 decimals (0.10000000009 for our 0.1000000000), so probabilities compare by that fraction.
+    /// </summary>
+    public bool Holds(string table, string chain, IReadOnlyList<string> expected)
+    {
+        if (!byChain.TryGetValue((table, chain), out var actual))
+        {
+            return expected.Count == 0 && Chains(table).Contains(chain);
+        }
+        if (actual.Count != expected.Count)
+        {
+            return false;
+        }
+        for (var i = 0; i < actual.Count; i++)
+        {
+            if (!string.Equals(actual[i], expected[i], StringComparison.Ordinal) && !SameWithProbability(actual[i], expected[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private const string Probability = "--probability ";
+
+    private static bool SameWithProbability(string actual, string expected)
+    {
+        var a = actual.IndexOf(Probability, StringComparison.Ordinal);
+        var e = expected.IndexOf(Probability, StringComparison.Ordinal);
+        if (a < 0 || a != e)
+        {
+            return false;
+        }
+        var start = a + Probability.Length;
+        var aEnd = actual.IndexOf(' ', start);
+        var eEnd = expected.IndexOf(' ', start);
+        aEnd = aEnd < 0 ? actual.Length : aEnd;
+        eEnd = eEnd < 0 ? expected.Length : eEnd;
+        return actual.AsSpan(aEnd).SequenceEqual(expected.AsSpan(eEnd))
+            && double.TryParse(actual.AsSpan(start, aEnd - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var pa)
+            && double.TryParse(expected.AsSpan(start, eEnd - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var pe)
+            && Fraction(pa) == Fraction(pe);
+    }
+
+    /// <summary>What xt_statistic stores: lround(p × 2^31), as libxt_statistic computes it.</summary>
+    private static uint Fraction(double p) => (uint)Math.Round(p * 0x80000000u, MidpointRounding.AwayFromZero);
 
     /// <summary>Parses iptables-save output (any number of tables; comments and counters ignored).</summary>
     public static KernelRules Parse(string save)

@@ -16,4 +16,16 @@ internal sealed class RenderedRules
     public List<string> NatNodePorts { get; } = [];
 
     public List<ChainRules> PerService { get; } = [];
+
+    /// <summary>Appends one service port's share (rendered on its own, or kept from an earlier render).</summary>
+    public void Add(RenderedRules port)
+    {
+        FilterServices.AddRange(port.FilterServices);
+        FilterExternalServices.AddRange(port.FilterExternalServices);
+        FilterNodePorts.AddRange(port.FilterNodePorts);
+        FilterProxyFirewall.AddRange(port.FilterProxyFirewall);
+        NatServices.AddRange(port.NatServices);
+        NatNodePorts.AddRange(port.NatNodePorts);
+        PerService.AddRange(port.PerService);
+    }
 }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Proxy.Backends.Iptables;
 
 /// <summary>
@@ -15,19 +13,18 @@ public sealed class RestoreTransaction
     public bool IsEmpty => sections.Values.All(s => s.IsEmpty);
 
     /// <summary>Number of rules appended or inserted.</summary>
-    public int RulesWritten => sections.Values.Sum(s => s.Appends.Count + s.Inserts.Count);
+    public int RulesWritten => sections.Values.Sum(s => s.RuleCount + s.Inserts.Count);
+
+    /// <summary>Number of user chains declared (created or flushed).</summary>
+    public int ChainsWritten => sections.Values.Sum(s => s.Declared.Count);
+
+    /// <summary>Number of rules appended or inserted in <paramref name="table"/>.</summary>
+    public int RulesWrittenIn(string table) => sections.Values.Where(s => s.Name == table).Sum(s => s.RuleCount + s.Inserts.Count);
 
     /// <summary>Declares a user chain: creates it, or flushes it if it exists (that is how a chain is rewritten).</summary>
-    public void Declare(string table, string chain)
-    {
-        var section = Table(table);
-        if (!section.Declared.Contains(chain))
-        {
-            section.Declared.Add(chain);
-        }
-    }
+    public void Declare(string table, string chain) => Table(table).Declare(chain);
 
-    public void Append(string table, string chain, string rule) => Table(table).Appends.Add($"-A {chain} {rule}");
+    public void Append(string table, string chain, string rule) => Table(table).Declare(chain, declared: false).Rules.Add(rule);
 
     /// <summary>Inserts at the top of <paramref name="chain"/> (used for jumps from built-in chains).</summary>
     public void InsertFirst(string table, string chain, string rule) => Table(table).Inserts.Add($"-I {chain} 1 {rule}");
@@ -40,23 +37,137 @@ public sealed class RestoreTransaction
         Table(table).ChainDeletes.Add($"-X {chain}");
     }
 
-    public override string ToString()
+    public override string ToString() => ToString(stageAbove: int.MaxValue);
+
+    /// <summary>
+    /// The payload, with each table that declares more than <paramref name="stageAbove"/> chains applied in stages: one
+    /// COMMIT per at most <paramref name="stageAbove"/> chains, leaves first (a chain after every chain it jumps to that
+    /// this payload writes), and last, in one COMMIT, the chains jumped to from outside the payload (the dispatch chains
+    /// reached from built-in chains), the insertions and the deletions. Every intermediate state is a working ruleset:
+    /// new chains are not reached until the last COMMIT switches dispatch, and a rewritten chain holds its own new
+    /// rules. This is for iptables-nft-restore, whose cost per COMMIT grows with the product of lines and chains named
+    /// in it (see docs/performance.md); iptables-legacy-restore rewrites the whole table at every COMMIT, so it gets
+    /// one.
+    /// </summary>
+    public string ToString(int stageAbove)
     {
-        var text = new StringBuilder();
+        // Two passes over the same pieces, straight into a string of the exact length: at 10k services the payload is
+        // ~28M characters, and a StringBuilder would hold it twice (its chunks, then the copy) at the sync's peak.
+        var length = 0L;
+        foreach (var piece in Pieces(stageAbove))
+        {
+            length += piece.Length;
+        }
+        return string.Create(checked((int)length), (Transaction: this, StageAbove: stageAbove), static (span, state) =>
+        {
+            foreach (var piece in state.Transaction.Pieces(state.StageAbove))
+            {
+                piece.AsSpan().CopyTo(span);
+                span = span[piece.Length..];
+            }
+        });
+    }
+
+    /// <summary>The payload's text in order, in pieces (so that it is concatenated only once).</summary>
+    private IEnumerable<string> Pieces(int stageAbove)
+    {
         foreach (var section in sections.Values.Where(s => !s.IsEmpty))
         {
-            text.Append('*').Append(section.Name).Append('\n');
-            foreach (var chain in section.Declared)
+            var final = section.Chains;
+            if (section.Declared.Count > stageAbove)
             {
-                text.Append(':').Append(chain).Append(" - [0:0]\n");
+                var (stages, last) = Stages(section);
+                final = last;
+                foreach (var stage in stages.SelectMany(s => s.Chunk(stageAbove)))
+                {
+                    foreach (var piece in Declarations(stage).Concat(stage.SelectMany(Rules)).Prepend($"*{section.Name}\n").Append("COMMIT\n"))
+                    {
+                        yield return piece;
+                    }
+                }
             }
-            foreach (var line in section.RuleDeletes.Concat(section.Inserts).Concat(section.Appends).Concat(section.ChainDeletes))
+            var lines = Declarations(final.Where(c => c.Declared))
+                .Concat(section.RuleDeletes.Concat(section.Inserts).SelectMany(Line))
+                .Concat(final.SelectMany(Rules))
+                .Concat(section.ChainDeletes.SelectMany(Line));
+            foreach (var piece in lines.Prepend($"*{section.Name}\n").Append("COMMIT\n"))
             {
-                text.Append(line).Append('\n');
+                yield return piece;
             }
-            text.Append("COMMIT\n");
         }
-        return text.ToString();
+    }
+
+    private static IEnumerable<string> Declarations(IEnumerable<ChainWrite> chains) => chains.SelectMany(c => (string[])[":", c.Name, " - [0:0]\n"]);
+
+    private static IEnumerable<string> Rules(ChainWrite chain) => chain.Rules.SelectMany(r => (string[])["-A ", chain.Name, " ", r, "\n"]);
+
+    private static IEnumerable<string> Line(string line) => [line, "\n"];
+
+    /// <summary>
+    /// Splits a table's chains between stages and the last COMMIT. The last COMMIT gets the shared chains (every chain
+    /// that is not a per-service chain, <see cref="ChainNames.IsGenerated"/>), unless a per-service chain jumps to it
+    /// (KUBE-MARK-MASQ), the chains being deleted, the insertions, and whatever jumps into any of those. The rest go by
+    /// depth: a chain that jumps to no other chain written here is depth 0, any other is one deeper than the deepest it
+    /// jumps to (KUBE-MARK-MASQ, then KUBE-SEP, KUBE-SVC and KUBE-SVL, KUBE-EXT, KUBE-FW).
+    /// Order within a stage is the payload's, never sorted by name: iptables-nft-save 1.8.9 sorts a table's chains with a
+    /// first-element-pivot quicksort whose recursion is as deep as the longest run of chains created in name order, and
+    /// crashes (stack overflow) on 90k chains created sorted.
+    /// </summary>
+    private static (List<List<ChainWrite>> Stages, List<ChainWrite> Last) Stages(Section section)
+    {
+        var byName = section.Chains.Where(c => c.Declared).ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var targets = byName.Values.ToDictionary(c => c.Name, c => c.Rules.Select(JumpTarget).OfType<string>().Where(byName.ContainsKey).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var reachedFromServices = targets.Where(t => ChainNames.IsGenerated(t.Key)).SelectMany(t => t.Value).ToHashSet(StringComparer.Ordinal);
+        var final = section.Chains.Where(c => !c.Declared || (!ChainNames.IsGenerated(c.Name) && !reachedFromServices.Contains(c.Name))).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var line in section.RuleDeletes.Concat(section.Inserts).Concat(section.ChainDeletes))
+        {
+            final.Add(line.Split(' ')[1]);
+            if (JumpTarget(line) is { } target)
+            {
+                final.Add(target);
+            }
+        }
+        // Whatever jumps into the last COMMIT's chains is written there too, or it could jump to a chain not there yet.
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var (name, jumps) in targets)
+            {
+                if (!final.Contains(name) && jumps.Any(final.Contains))
+                {
+                    changed = final.Add(name);
+                }
+            }
+        }
+        while (changed);
+
+        var depth = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Depth(string name, int guard) => depth.TryGetValue(name, out var known) ? known : depth[name] = guard > byName.Count
+            ? 0
+            : targets[name].Select(t => Depth(t, guard + 1) + 1).DefaultIfEmpty(0).Max();
+        var stages = new List<List<ChainWrite>>();
+        foreach (var chain in byName.Values.Where(c => !final.Contains(c.Name)))
+        {
+            var d = Depth(chain.Name, 0);
+            while (stages.Count <= d)
+            {
+                stages.Add([]);
+            }
+            stages[d].Add(chain);
+        }
+        return (stages, [.. section.Chains.Where(c => final.Contains(c.Name))]);
+    }
+
+    private static string? JumpTarget(string rule)
+    {
+        var at = rule.LastIndexOf("-j ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var end = rule.IndexOf(' ', at + 3);
+        return end < 0 ? rule[(at + 3)..] : rule[(at + 3)..end];
     }
 
     private Section Table(string table)
@@ -74,20 +185,49 @@ public sealed class RestoreTransaction
         return created;
     }
 
-    private sealed class Section(string name)
+    /// <summary>One user chain this payload writes: declared (flushed, then filled) or only appended to.</summary>
+    private sealed class ChainWrite(string name, bool declared)
     {
         public string Name { get; } = name;
 
-        public List<string> Declared { get; } = [];
+        public bool Declared { get; set; } = declared;
+
+        /// <summary>Rule texts after <c>-A CHAIN </c>: the renderer's own strings, never copied.</summary>
+        public List<string> Rules { get; } = [];
+    }
+
+    private sealed class Section(string name)
+    {
+        private readonly Dictionary<string, ChainWrite> byName = new(StringComparer.Ordinal);
+
+        public string Name { get; } = name;
+
+        /// <summary>Chains written, in order of first mention (a full sync names 100k+).</summary>
+        public List<ChainWrite> Chains { get; } = [];
+
+        public List<ChainWrite> Declared => [.. Chains.Where(c => c.Declared)];
 
         public List<string> RuleDeletes { get; } = [];
 
         public List<string> Inserts { get; } = [];
 
-        public List<string> Appends { get; } = [];
-
         public List<string> ChainDeletes { get; } = [];
 
-        public bool IsEmpty => Declared.Count == 0 && RuleDeletes.Count == 0 && Inserts.Count == 0 && Appends.Count == 0;
+        public int RuleCount => Chains.Sum(c => c.Rules.Count);
+
+        public bool IsEmpty => Chains.Count == 0 && RuleDeletes.Count == 0 && Inserts.Count == 0;
+
+        public ChainWrite Declare(string chain, bool declared = true)
+        {
+            if (byName.TryGetValue(chain, out var existing))
+            {
+                existing.Declared |= declared;
+                return existing;
+            }
+            var created = new ChainWrite(chain, declared);
+            byName[chain] = created;
+            Chains.Add(created);
+            return created;
+        }
     }
 }

@@ -8,8 +8,9 @@ namespace Proxy.Backends.Iptables;
 /// KUBE-NODEPORTS, verdicts for empty endpoint sets in the filter table, and the port's own chains: KUBE-SVC (cluster
 /// set), KUBE-SVL (local set), KUBE-EXT (external traffic: masquerade or short-circuits, then the external set),
 /// KUBE-FW (load-balancer source ranges) and one KUBE-SEP per endpoint. Every decision comes from the model.
+/// <paramref name="countLocalhost"/>: node-port packets to 127.0.0.0/8 are counted in their nfacct counter first.
 /// </summary>
-internal sealed class ServicePortRules(ServicePort port, IpFamily family, LocalTrafficDetector? detector, bool largeCluster)
+internal sealed class ServicePortRules(ServicePort port, IpFamily family, LocalTrafficDetector? detector, bool largeCluster, bool countLocalhost = false)
 {
     private readonly string name = port.Name.ToString();
     private readonly string proto = port.Protocol.ToLower();
@@ -78,6 +79,10 @@ internal sealed class ServicePortRules(ServicePort port, IpFamily family, LocalT
             var nodePort = $"-m {proto} --dport {Port(port.NodePort)}";
             if (hasEndpoints)
             {
+                if (countLocalhost)
+                {
+                    rules.NatNodePorts.Add(Join($"-d 127.0.0.0/8 -p {proto}", Comment(name), nodePort, $"-m nfacct --nfacct-name {IptablesOptions.LocalhostNodePortsCounter}", $"-j {extChain}"));
+                }
                 rules.NatNodePorts.Add(Join($"-p {proto}", Comment(name), nodePort, $"-j {extChain}"));
             }
             if (externalSet.Count == 0)

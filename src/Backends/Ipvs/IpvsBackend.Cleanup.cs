@@ -5,6 +5,7 @@ using Proxy.Backends.Ipvs.Rules;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Model;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs;
 

@@ -9,6 +9,7 @@ using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Host;
 using Proxy.Core.Model;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs;
 
@@ -38,7 +39,29 @@ public sealed partial class IpvsBackend(
     private readonly AppliedStates<IpvsApplied> applied = new();
     private IIpvsClient? ipvs;
 
+    /// <summary>The last failure of iptables-restore: upstream's IPVS proxier counts those, and only those.</summary>
+    private ProxySyncException? restoreFailure;
+
     public string Mode => "ipvs";
+
+    public IReadOnlySet<BackendMetric> Metrics { get; } = new HashSet<BackendMetric> { BackendMetric.IptablesRestoreFailures };
+
+    public IReadOnlyList<BackendMetric> FailureCounters(ProxySyncException failure)
+    {
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            if (ReferenceEquals(e, restoreFailure))
+            {
+                return [BackendMetric.IptablesRestoreFailures];
+            }
+        }
+        return [];
+    }
+
+    /// <summary>The sysctls upstream's IPVS proxier sets (<see cref="IpvsSysctls"/>); an IPVS one that does not exist means no ip_vs module.</summary>
+    public IReadOnlyList<KernelSetting> NodeSettings(IReadOnlyList<ProxyState> desired) =>
+        [.. IpvsSysctls.For(options).Select(s => new KernelSetting(s.Path, s.Value, s.Why,
+            IfMissing: s.Path.StartsWith("net/ipv4/vs/", StringComparison.Ordinal) ? "this kernel has no IPVS (load the ip_vs module: modprobe ip_vs)" : null))];
 
     /// <summary>Cluster IPs and node ports from the cluster set, for now: ipvs mode's traffic policies are not rendered yet.</summary>
     public ServiceFeatures Renders => ServiceFeatures.None;
@@ -70,7 +93,10 @@ public sealed partial class IpvsBackend(
         var families = ImmutableArray.CreateBuilder<FamilySync>();
         if (desired.Any(s => full || applied.For(s.Family) is null))
         {
-            EnsureSysctls();
+            foreach (var setting in KernelSettings.Ensure(sysctl, NodeSettings(desired)))
+            {
+                LogSysctl(logger, setting.Path, setting.Value, setting.Why);
+            }
         }
         foreach (var state in desired)
         {
@@ -231,24 +257,6 @@ public sealed partial class IpvsBackend(
         return now.Count(p => !old.TryGetValue(p.Key, out var was) || was != p.Value) + old.Keys.Count(k => !now.ContainsKey(k));
     }
 
-    private void EnsureSysctls()
-    {
-        foreach (var (path, value, why) in IpvsSysctls.For(options))
-        {
-            var current = sysctl.Get(path);
-            if (current == value)
-            {
-                continue;
-            }
-            if (current is null && path.StartsWith("net/ipv4/vs/", StringComparison.Ordinal))
-            {
-                throw new ProxySyncException($"sysctl {path} does not exist: this kernel has no IPVS (load the ip_vs module: modprobe ip_vs)");
-            }
-            LogSysctl(logger, path, value, why);
-            sysctl.Set(path, value);
-        }
-    }
-
     private IIpvsClient Ipvs() =>
         TryIpvs() ?? throw new ProxySyncException("this kernel has no IPVS (the generic netlink family \"IPVS\" is missing): load the ip_vs module (modprobe ip_vs) or choose another --proxy-mode");
 
@@ -258,7 +266,15 @@ public sealed partial class IpvsBackend(
         var tools = IptablesTools.For(state.Family);
         var kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
         var transaction = IpvsRules.Full(state, options.MasqueradeBit, kernel);
-        await tools.RestoreAsync(runner, transaction, partial: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await tools.RestoreAsync(runner, transaction, partial: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProxySyncException e)
+        {
+            restoreFailure = e;
+            throw;
+        }
         return transaction.RulesWritten;
     }
 

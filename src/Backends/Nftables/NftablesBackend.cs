@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
+using Proxy.Core.Host;
 using Proxy.Core.Model;
 
 namespace Proxy.Backends.Nftables;
@@ -20,6 +21,17 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
     private readonly AppliedStates<NftRuleset> applied = new();
 
     public string Mode => "nftables";
+
+    /// <summary>
+    /// Upstream's nftables metrics. Its cleanup counter counts a separate transaction that removes stale chains; here
+    /// stale objects go in the sync's own transaction, whose failure is a sync failure, so it stays 0.
+    /// </summary>
+    public IReadOnlySet<BackendMetric> Metrics { get; } = new HashSet<BackendMetric> { BackendMetric.NftablesSyncFailures, BackendMetric.NftablesCleanupFailures };
+
+    public IReadOnlyList<BackendMetric> FailureCounters(ProxySyncException failure) => [BackendMetric.NftablesSyncFailures];
+
+    /// <summary>nftables mode needs no kernel parameters (upstream's nftables proxier sets none).</summary>
+    public IReadOnlyList<KernelSetting> NodeSettings(IReadOnlyList<ProxyState> desired) => [];
 
     public ServiceFeatures Renders => ServiceFeatures.All;
 

@@ -1,3 +1,4 @@
+using Proxy.Core.Host;
 using Proxy.Core.Model;
 
 namespace Proxy.Core.Backends;
@@ -12,10 +13,22 @@ public interface IProxyBackend
     /// <summary>The --proxy-mode name of this backend.</summary>
     string Mode { get; }
 
+    /// <summary>The metrics of this mode, which upstream registers only in it.</summary>
+    IReadOnlySet<BackendMetric> Metrics { get; }
+
     /// <summary>The model's features this backend renders; a service port using any other is warned about, once.</summary>
     ServiceFeatures Renders { get; }
 
     Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken);
+
+    /// <summary>The counters a failed sync moves, in the family it names (or in every family it was syncing).</summary>
+    IReadOnlyList<BackendMetric> FailureCounters(ProxySyncException failure);
+
+    /// <summary>
+    /// The kernel parameters this mode needs on the node for <paramref name="desired"/>: what a sync ensures first, and
+    /// what --init-only applies and stops at.
+    /// </summary>
+    IReadOnlyList<KernelSetting> NodeSettings(IReadOnlyList<ProxyState> desired);
 
     /// <summary>Removes everything this backend owns in the kernel, and nothing else.</summary>
     Task CleanupAsync(CancellationToken cancellationToken);

@@ -33,6 +33,15 @@ public sealed record ServicePort(ServicePortName Name, IPAddress ClusterIP, int 
     /// <summary>The local endpoint set; empty when no traffic of this port uses it. Ordered.</summary>
     public EquatableArray<Endpoint> LocalEndpoints { get; init; } = EquatableArray<Endpoint>.Empty;
 
+    /// <summary>
+    /// Every serving endpoint of the port (ready, or serving while terminating), wherever it runs and whatever topology
+    /// and traffic policies say: the endpoints a flow to this port may have been sent to and may keep going to.
+    /// Conntrack cleanup keeps flows whose reply comes from one of these and deletes the rest (upstream's
+    /// CleanStaleEntries, which uses IsServing and deliberately ignores policies and topology, so a UDP flow outlives a
+    /// Service change as a TCP connection does). Ordered.
+    /// </summary>
+    public EquatableArray<Endpoint> ServingEndpoints { get; init; } = EquatableArray<Endpoint>.Empty;
+
     /// <summary>Traffic to the cluster IP.</summary>
     public TrafficRoute Internal { get; init; } = TrafficRoute.Cluster;
 

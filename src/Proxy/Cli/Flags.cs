@@ -1,81 +1,20 @@
-using System.Collections.Immutable;
-using System.Globalization;
-using System.Net;
-using Proxy.Backends.Ipvs;
 using Proxy.Configuration;
 using Proxy.Input;
 
 namespace Proxy.Cli;
 
 /// <summary>
-/// The flag table (upstream kube-proxy names, plus --manifests, --dry-run and --once of our own) and the parser.
-/// Accepts <c>--flag value</c>, <c>--flag=value</c>, and for booleans <c>--flag</c> or <c>--flag=false</c>.
-/// With --config, the file is read first and every flag given overrides it. (Upstream's options.go lets only
-/// --hostname-override and the logging flags override a --config file and ignores the rest; overriding all of them
-/// is a deliberate difference, so that a DaemonSet's args can adjust a shared ConfigMap.)
+/// The command-line parser, with upstream's syntax (pflag under cobra): <c>--flag value</c>, <c>--flag=value</c>,
+/// booleans bare or <c>=false</c>, <c>-v 2</c>, <c>-v=2</c> and <c>-v2</c>, and <c>_</c> and <c>-</c> interchangeable
+/// in names (cobra's word-separator normalisation). Empty arguments are skipped, as a DaemonSet's <c>""</c> args are
+/// upstream. Upstream's precedence is kept: with --config the file replaces every configuration flag except the
+/// logging flags and --hostname-override (options.go Complete), and without it the mode-dependent sync-period flags
+/// apply once the mode is known (processV1Alpha1Flags).
 /// </summary>
 public static class Flags
 {
-    public static ImmutableArray<FlagDefinition> All { get; } =
-    [
-        new("config", "FILE", "", "A KubeProxyConfiguration file; flags given on the command line override it.", (o, v) => Set(v, () => o.ConfigFile = v)),
-        new("write-config-to", "FILE", "", "Write the effective configuration (file + flags + defaults) to FILE and exit.", (o, v) => Set(v, () => o.WriteConfigTo = v)),
-        new("proxy-mode", "MODE", "iptables", $"Which proxy mode to use: {string.Join(", ", BackendFactory.Modes)}.",
-            (o, v) => BackendFactory.Modes.Contains(v) ? Do(() => o.Config.Mode = v) : $"unsupported proxy mode \"{v}\" (supported: {string.Join(", ", BackendFactory.Modes)})"),
-        new("manifests", "DIR", "", "Read Services and EndpointSlices from the *.yaml/*.yml files in DIR instead of a cluster, and resync when they change.", (o, v) => Set(v, () => o.ManifestsDirectory = v)),
-        new("kubeconfig", "PATH", "", "Path to a kubeconfig file for the API server (default: in-cluster config when running in a pod).", (o, v) => Set(v, () => o.Config.ClientConnection.Kubeconfig = v)),
-        new("master", "URL", "", "The address of the API server (overrides the one in --kubeconfig).",
-            (o, v) => Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? Do(() => o.Master = v) : "not an http(s) URL"),
-        new("hostname-override", "NAME", "", "The name of this node, which decides which endpoints are local (default: the host name).", (o, v) => Do(() => o.Config.HostnameOverride = v)),
-        new("cluster-cidr", "CIDRS", "", "The pod CIDR(s) of the cluster, comma-separated, at most one per IP family. Traffic to a cluster IP from outside them is masqueraded.",
-            (o, v) => ConfigurationValidator.ClusterCidrError(v) ?? Do(() => o.Config.ClusterCIDR = v)),
-        new("masquerade-all", null, "false", "Masquerade all traffic sent to service cluster IPs.",
-            (o, v) => Bool(v, b => { o.Config.Iptables.MasqueradeAll = b; o.Config.Nftables.MasqueradeAll = b; })),
-        new("iptables-masquerade-bit", "BIT", "14", "The bit of the fwmark space that marks packets needing SNAT, in [0, 31].",
-            (o, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var bit) && bit <= 31
-                ? Do(() => o.Config.Iptables.MasqueradeBit = bit) : $"\"{v}\" is not an integer in [0, 31]"),
-        // Each sets the one pair of periods the running mode reads (ProxyOptions.SyncPeriod). --sync-period and
-        // --min-sync-period are ours, for every mode; as upstream (cmd/kube-proxy/app/options.go,
-        // processV1Alpha1Flags), the --iptables-* ones apply in every mode but ipvs and the --ipvs-* ones only in ipvs.
-        new("sync-period", "DURATION", "30s", "The longest time between two syncs, in whichever mode is in use: rules are rewritten at least this often. Must be greater than 0.",
-            (o, v) => PositiveDuration(v, d => o.SyncPeriod = d), AfterMode: true),
-        new("min-sync-period", "DURATION", "1s; 0s in ipvs mode", "The shortest time between two syncs, in whichever mode is in use: events within it are coalesced (e.g. 1s, 500ms, 2m).",
-            (o, v) => Duration(v, d => o.MinSyncPeriod = d), AfterMode: true),
-        new("iptables-min-sync-period", "DURATION", "1s", "--min-sync-period for iptables and nftables mode (ignored in ipvs mode, as upstream).",
-            (o, v) => Duration(v, d => { if (o.ProxyMode != "ipvs") { o.MinSyncPeriod = d; } }), AfterMode: true),
-        new("iptables-sync-period", "DURATION", "30s", "--sync-period for iptables and nftables mode (ignored in ipvs mode, as upstream).",
-            (o, v) => PositiveDuration(v, d => { if (o.ProxyMode != "ipvs") { o.SyncPeriod = d; } }), AfterMode: true),
-        new("ipvs-scheduler", "NAME", "rr", $"The IPVS scheduler in ipvs mode: {string.Join(", ", IpvsOptions.Schedulers)}.",
-            (o, v) => IpvsOptions.Schedulers.Contains(v) ? Do(() => o.Config.Ipvs.Scheduler = v) : $"not an IPVS scheduler ({string.Join(", ", IpvsOptions.Schedulers)})"),
-        new("ipvs-strict-arp", null, "false", "In ipvs mode, set arp_ignore=1 and arp_announce=2 so the node never answers ARP for service addresses.",
-            (o, v) => Bool(v, b => o.Config.Ipvs.StrictARP = b)),
-        new("ipvs-exclude-cidrs", "CIDRS", "", "In ipvs mode, comma-separated CIDRs whose virtual servers are never deleted.",
-            (o, v) => CidrList(v, list => o.Config.Ipvs.ExcludeCIDRs = list)),
-        new("ipvs-min-sync-period", "DURATION", "0s", "--min-sync-period for ipvs mode (ignored in the other modes, as upstream).",
-            (o, v) => Duration(v, d => { if (o.ProxyMode == "ipvs") { o.MinSyncPeriod = d; } }), AfterMode: true),
-        new("ipvs-sync-period", "DURATION", "30s", "--sync-period for ipvs mode (ignored in the other modes, as upstream).",
-            (o, v) => PositiveDuration(v, d => { if (o.ProxyMode == "ipvs") { o.SyncPeriod = d; } }), AfterMode: true),
-        new("healthz-bind-address", "IP:PORT", "0.0.0.0:10256", "Where /healthz and /livez are served (an IP alone gets port 10256; empty: not served).",
-            (o, v) => Address(v, ConfigurationDefaults.HealthzPort, a => o.Config.HealthzBindAddress = a)),
-        new("metrics-bind-address", "IP:PORT", "127.0.0.1:10249", "Where /metrics, /proxyMode and /configz are served (an IP alone gets port 10249; empty: not served; 0.0.0.0:10249 exposes them).",
-            (o, v) => Address(v, ConfigurationDefaults.MetricsPort, a => o.Config.MetricsBindAddress = a)),
-        new("cleanup", null, "false", "Remove every rule and chain this proxy owns, then exit.", (o, v) => Bool(v, b => o.Cleanup = b)),
-        new("dry-run", null, "false", "Print the exact rules payload that would be applied to stdout and change nothing.", (o, v) => Bool(v, b => o.DryRun = b)),
-        new("once", null, "false", "Sync once, then exit 0 (or non-zero with the error).", (o, v) => Bool(v, b => o.Once = b)),
-        new("logging-format", "FORMAT", "text", "Log format: text or json.", (o, v) => v is "text" or "json" ? Do(() => o.Config.Logging.Format = v) : "not text or json"),
-        new("v", "LEVEL", "0", "Log verbosity: 0 information, 2 and up debug, 5 and up trace.",
-            (o, v) => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? Do(() => o.Config.Logging.Verbosity = n) : $"\"{v}\" is not a non-negative integer"),
-        new("help", null, "false", "Print this help and exit.", (o, v) => Bool(v, b => o.Help = b)),
-    ];
-
-    /// <summary>Alternative spellings: the usual short forms.</summary>
-    private static readonly ImmutableDictionary<string, string> Aliases = new Dictionary<string, string>
-    {
-        ["log-format"] = "logging-format",
-        ["h"] = "help",
-    }.ToImmutableDictionary();
-
-    private const string DurationError = "not a duration such as 1s, 500ms or 2m";
+    /// <summary>Every flag (<see cref="FlagTable.All"/>).</summary>
+    public static IReadOnlyList<FlagDefinition> All => FlagTable.All;
 
     /// <summary>Parses <paramref name="args"/>; on failure returns the reason (one line for a flag, one line per problem in a --config file).</summary>
     public static (ProxyOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
@@ -86,29 +25,48 @@ public static class Flags
             return (null, error);
         }
         var options = new ProxyOptions();
-        var configFlags = parsed.Where(p => p.Flag.Name == "config").ToList();
-        if (configFlags.Count > 0)
+        foreach (var (flag, value) in parsed)
         {
-            var config = configFlags[^1];
+            options.GivenFlags[flag.Name] = value;
+        }
+        if (Apply(options, parsed.Where(p => p.Flag.Scope is FlagScope.Command or FlagScope.Klog)) is { } commandError)
+        {
+            return (null, commandError);
+        }
+        IEnumerable<(FlagDefinition Flag, string Value)> configuration;
+        if (options.ConfigFile is { } file)
+        {
             // Only a regular file, within a size limit: a FIFO or /dev/zero must not hang the start.
-            if (BoundedFile.ReadText(config.Value, out var unreadable) is not { } text)
+            if (BoundedFile.ReadText(file, out var unreadable) is not { } text)
             {
                 return (null, $"--config {unreadable}");
             }
-            var (loaded, errors) = ConfigurationReader.Read(config.Value, text, options.ConfigWarnings);
+            var (loaded, errors) = ConfigurationReader.Read(file, text, options.ConfigWarnings);
             if (loaded is null)
             {
                 return (null, $"invalid configuration ({errors.Count} problems):\n  " + string.Join("\n  ", errors));
             }
             options.Config = loaded;
+            options.ConfigText = text;
+            options.GivenFields.UnionWith(ConfigurationFields.Present(text));
+            options.IgnoredFlags.AddRange(parsed.Where(p => p.Flag.Scope == FlagScope.Config).Select(p => p.Flag.Name).Distinct());
+            configuration = parsed.Where(p => p.Flag.Scope == FlagScope.OverridesConfig);
         }
-        // OrderBy is stable: the mode-dependent flags keep their command-line order among themselves.
-        foreach (var (flag, value) in parsed.OrderBy(p => p.Flag.AfterMode))
+        else
         {
-            if (flag.Apply(options, value) is { } problem)
-            {
-                return (null, $"invalid value \"{value}\" for --{flag.Name}: {problem}");
-            }
+            // OrderBy is stable: the mode-dependent flags keep their command-line order among themselves.
+            configuration = parsed.Where(p => p.Flag.Scope is FlagScope.Config or FlagScope.OverridesConfig).OrderBy(p => p.Flag.AfterMode);
+        }
+        if (Apply(options, configuration) is { } configurationError)
+        {
+            return (null, configurationError);
+        }
+        if (options.ConfigFile is null && options.WriteConfigTo is null)
+        {
+            // The deprecated port flags, as upstream's addressFromDeprecatedFlags: 0 turns the server off; any other port
+            // only completes an address that has none.
+            options.Config.HealthzBindAddress = options.HealthzPort == 0 ? "" : ConfigurationDefaults.AppendPortIfNeeded(options.Config.HealthzBindAddress, options.HealthzPort);
+            options.Config.MetricsBindAddress = options.MetricsPort == 0 ? "" : ConfigurationDefaults.AppendPortIfNeeded(options.Config.MetricsBindAddress, options.MetricsPort);
         }
         // Each flag checked its own value; what only the whole can tell (minSyncPeriod above syncPeriod, say) is checked here.
         var invalid = ConfigurationValidator.Validate(options.Config);
@@ -119,51 +77,102 @@ public static class Flags
         return (options, null);
     }
 
-    /// <summary>The --help text: usage, then every flag with its default.</summary>
-    public static string HelpText()
+    /// <summary>
+    /// What is not done for <paramref name="flag"/>: its field's <see cref="UnsupportedSettings"/> entry, or its own
+    /// note for a flag without a field; null when it works.
+    /// </summary>
+    public static string? NotImplemented(FlagDefinition flag) =>
+        flag.Field is { } field ? UnsupportedSettings.Covering(field)?.Consequence : flag.Missing?.NotDone;
+
+    /// <summary>The klog flags given with a value whose effect is not here, each with what is not done.</summary>
+    public static IEnumerable<(string Flag, string Value, string NotDone)> MissingFlagEffects(ProxyOptions options) =>
+        All.Where(f => f.Missing is not null && options.GivenFlags.TryGetValue(f.Name, out var v) && f.Missing.Value.AsksFor(v))
+            .Select(f => (f.Name, options.GivenFlags[f.Name], f.Missing!.Value.NotDone));
+
+    /// <summary>The spelling a name is looked up by: cobra's WordSepNormalizeFunc turns every <c>_</c> into <c>-</c>.</summary>
+    public static string Normalize(string name) => name.Replace('_', '-');
+
+    private static string? Apply(ProxyOptions options, IEnumerable<(FlagDefinition Flag, string Value)> flags)
     {
-        var lines = new List<string> { "kube-proxy-sharp: a drop-in replacement for kube-proxy.", "", "Usage: kube-proxy-sharp [flags]", "", "Flags:" };
-        foreach (var flag in All)
+        foreach (var (flag, value) in flags)
         {
-            var head = flag.IsBoolean ? $"  --{flag.Name}" : $"  --{flag.Name} {flag.ValueName}";
-            lines.Add($"{head,-40} {flag.Help} (default {(flag.DefaultText.Length == 0 ? "\"\"" : flag.DefaultText)})");
+            if (flag.Apply(options, value) is { } problem)
+            {
+                return $"invalid value \"{value}\" for --{flag.Name}: {problem}";
+            }
+            if (flag.Field is { } field)
+            {
+                options.GivenFields.Add(field);
+            }
         }
-        lines.Add("");
-        lines.Add("Also accepted: --log-format, -h.");
-        return string.Join('\n', lines) + "\n";
+        return null;
     }
 
-    /// <summary>Splits the command line into (flag, value) pairs, in order; null with a one-line reason on a bad one.</summary>
+    private static FlagDefinition? Find(string name)
+    {
+        var normalized = Normalize(name);
+        normalized = FlagTable.Aliases.GetValueOrDefault(normalized, normalized);
+        return All.FirstOrDefault(f => Normalize(f.Name) == normalized);
+    }
+
+    /// <summary>Splits the command line into (flag, value) pairs, in order, repeated list flags merged; null with a one-line reason on a bad one.</summary>
     private static List<(FlagDefinition Flag, string Value)>? Tokenize(IReadOnlyList<string> args, out string? error)
     {
-        var result = new List<(FlagDefinition, string)>();
+        var result = new List<(FlagDefinition Flag, string Value)>();
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            if (!arg.StartsWith('-') || arg is "-" or "--")
+            if (arg.Length == 0)
+            {
+                continue;
+            }
+            if (arg == "--")
+            {
+                if (args.Skip(i + 1).FirstOrDefault(a => a.Length > 0) is { } extra)
+                {
+                    error = $"unexpected argument \"{extra}\" (kube-proxy takes no arguments; see --help)";
+                    return null;
+                }
+                break;
+            }
+            if (!arg.StartsWith('-') || arg == "-")
             {
                 error = $"unexpected argument \"{arg}\" (flags start with --; see --help)";
                 return null;
             }
-            var body = arg.TrimStart('-');
+            var body = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
             string? value = null;
             var eq = body.IndexOf('=', StringComparison.Ordinal);
-            if (eq >= 0)
+            var name = eq >= 0 ? body[..eq] : body;
+            var flag = Find(name);
+            if (flag is not null && !arg.StartsWith("--", StringComparison.Ordinal) && name.Length == 1 && flag.Shorthand is null)
             {
-                value = body[(eq + 1)..];
-                body = body[..eq];
+                flag = null; // a single letter after one dash is a shorthand, and this flag has none
             }
-            var flag = All.FirstOrDefault(f => f.Name == Aliases.GetValueOrDefault(body, body));
+            if (flag is null && !arg.StartsWith("--", StringComparison.Ordinal) && body.Length > 0)
+            {
+                // pflag's shorthands: -v 2, -v=2, -v2.
+                flag = All.FirstOrDefault(f => f.Shorthand == body[0]);
+                eq = body.Length > 1 ? (body[1] == '=' ? 1 : 0) : -1;
+                if (flag is not null && eq == 0)
+                {
+                    value = body[1..];
+                }
+            }
             if (flag is null)
             {
                 error = $"unknown flag: {arg.Split('=')[0]} (see --help)";
                 return null;
             }
+            if (eq > 0)
+            {
+                value = body[(eq + 1)..];
+            }
             if (value is null)
             {
-                if (flag.IsBoolean)
+                if (flag.BareValue is { } bare)
                 {
-                    value = "true";
+                    value = bare;
                 }
                 else if (i + 1 < args.Count)
                 {
@@ -175,47 +184,16 @@ public static class Flags
                     return null;
                 }
             }
+            var earlier = result.FindIndex(p => p.Flag == flag);
+            if (flag.Accumulates && earlier >= 0)
+            {
+                var before = result[earlier].Value;
+                result[earlier] = (flag, before.Length == 0 ? value : value.Length == 0 ? before : before + "," + value);
+                continue;
+            }
             result.Add((flag, value));
         }
         error = null;
         return result;
-    }
-
-    private static string? Do(Action action)
-    {
-        action();
-        return null;
-    }
-
-    private static string? Set(string value, Action action) => value.Length > 0 ? Do(action) : "needs a value";
-
-    private static string? Bool(string value, Action<bool> set) => value switch
-    {
-        "true" or "1" or "t" or "T" or "TRUE" or "True" => Do(() => set(true)),
-        "false" or "0" or "f" or "F" or "FALSE" or "False" => Do(() => set(false)),
-        _ => "not a boolean (true or false)",
-    };
-
-    private static string? CidrList(string value, Action<List<string>> set)
-    {
-        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        return parts.FirstOrDefault(p => !IPNetwork.TryParse(p, out _)) is { } bad ? $"\"{bad}\" is not a CIDR" : Do(() => set(parts));
-    }
-
-    private static string? Duration(string value, Action<TimeSpan> set) =>
-        GoDuration.TryParse(value, out var d) ? Do(() => set(d)) : DurationError;
-
-    private static string? PositiveDuration(string value, Action<TimeSpan> set) =>
-        GoDuration.TryParse(value, out var d) && d > TimeSpan.Zero ? Do(() => set(d)) : DurationError + " greater than 0";
-
-    /// <summary>"" (off), IP:PORT, or an IP alone, which gets <paramref name="port"/> as upstream's IPPortVar flags do.</summary>
-    private static string? Address(string value, int port, Action<string> set)
-    {
-        if (value.Length == 0)
-        {
-            return Do(() => set(value));
-        }
-        var address = ConfigurationDefaults.AppendPortIfNeeded(value, port);
-        return ConfigurationValidator.HostPortErrors(address).Count == 0 ? Do(() => set(address)) : $"not IP or IP:PORT such as 0.0.0.0:{port}";
     }
 }

@@ -7,8 +7,8 @@ using Proxy.Reconciling;
 namespace Proxy.Cli;
 
 /// <summary>
-/// Everything the command was told: the KubeProxyConfiguration (from --config, then overridden by flags) plus the
-/// command-line-only switches. The derived properties are the one place that reads the
+/// Everything the command was told: the KubeProxyConfiguration (from --config, or else from the flags) plus the
+/// command-line-only switches and what the user gave explicitly. The derived properties are the one place that reads the
 /// configuration for the selected mode.
 /// </summary>
 public sealed class ProxyOptions
@@ -19,6 +19,9 @@ public sealed class ProxyOptions
     public List<string> ConfigWarnings { get; } = [];
 
     public string? ConfigFile { get; set; }
+
+    /// <summary>The --config file's text as it was read: a change to it makes the daemon exit to restart with it.</summary>
+    public string? ConfigText { get; set; }
 
     public string? WriteConfigTo { get; set; }
 
@@ -34,12 +37,42 @@ public sealed class ProxyOptions
 
     public bool Help { get; set; }
 
+    /// <summary>--init-only: apply the node-level settings of the mode, then exit.</summary>
+    public bool InitOnly { get; set; }
+
+    /// <summary>--version: null (not asked), "true" (print and exit) or "raw" (print every detail and exit).</summary>
+    public string? PrintVersion { get; set; }
+
+    /// <summary>--version=vX.Y.Z: the version to report instead of the build's (upstream's verflag override).</summary>
+    public string? VersionOverride { get; set; }
+
+    /// <summary>--healthz-port and --metrics-port, deprecated upstream: 0 turns that server off.</summary>
+    public int HealthzPort { get; set; } = ConfigurationDefaults.HealthzPort;
+
+    /// <inheritdoc cref="HealthzPort"/>
+    public int MetricsPort { get; set; } = ConfigurationDefaults.MetricsPort;
+
+    /// <summary>
+    /// The v1alpha1 fields the user gave a value, by a flag or in the --config file (e.g. <c>conntrack.maxPerCore</c>,
+    /// with <c>conntrack</c> for the section): only these can make a "not implemented yet" warning.
+    /// </summary>
+    public HashSet<string> GivenFields { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every flag given, by its upstream name, with the value it had last: what /flagz shows besides the defaults.</summary>
+    public Dictionary<string, string> GivenFlags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Configuration flags given with --config, which the file replaces as upstream (each is named in one warning).</summary>
+    public List<string> IgnoredFlags { get; } = [];
+
     /// <summary>The mode in effect: an empty mode means iptables, as upstream on Linux.</summary>
     public string ProxyMode => Config.Mode.Length == 0 ? "iptables" : Config.Mode;
 
     public string? Kubeconfig => Config.ClientConnection.Kubeconfig.Length == 0 ? null : Config.ClientConnection.Kubeconfig;
 
     public string? HostnameOverride => Config.HostnameOverride.Length == 0 ? null : Config.HostnameOverride;
+
+    /// <summary>Whether the user gave <paramref name="field"/>, or a field inside it when it is a section.</summary>
+    public bool IsGiven(string field) => GivenFields.Any(g => g == field || g.StartsWith(field + ".", StringComparison.Ordinal));
 
     public ImmutableArray<IPNetwork> ClusterCidrs =>
         [.. Config.ClusterCIDR.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
@@ -54,7 +87,8 @@ public sealed class ProxyOptions
         DetectLocalMode = Config.DetectLocalMode.Length == 0 ? DetectLocalMode.ClusterCIDR : Enum.Parse<DetectLocalMode>(Config.DetectLocalMode),
         BridgeInterface = Config.DetectLocal.BridgeInterface,
         InterfaceNamePrefix = Config.DetectLocal.InterfaceNamePrefix,
-        // nftables mode defaults to the node's primary IPs when unset, as upstream's server setup does for it.
+        // An nftables-mode node with no nodePortAddresses serves node ports on its primary IPs only (upstream's
+        // platformApplyDefaults since 1.31): nftables mode never had the all-addresses behaviour to stay compatible with.
         NodePortPrimary = Config.NodePortAddresses is [NodePortAddressesPrimary] || (ProxyMode == "nftables" && Config.NodePortAddresses.Count == 0),
         NodePortCidrs = Config.NodePortAddresses.Where(a => a != NodePortAddressesPrimary).Select(IPNetwork.Parse).ToEquatableArray(),
         // Only iptables mode has localhost node ports (upstream's iptables.localhostNodePorts).

@@ -1,6 +1,6 @@
 namespace Proxy.Configuration;
 
-/// <summary>conntrack sysctls upstream sets at start (conntrack); not set by this proxy yet, see <see cref="UnsupportedSettings"/>.</summary>
+/// <summary>conntrack sysctls upstream sets at start (conntrack), applied by <see cref="Conntrack.ConntrackSettings"/>.</summary>
 public sealed class ConntrackConfiguration
 {
     public int MaxPerCore { get; set; } = 32768;

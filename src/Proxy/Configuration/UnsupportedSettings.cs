@@ -1,72 +1,78 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace Proxy.Configuration;
 
 /// <summary>
-/// The one list of fields that are accepted (rejecting them would break configs that upstream accepts) but not
-/// implemented yet, each warned about once at start. An entry fires when its value asks for something upstream
-/// kube-proxy would do: the conntrack defaults do (upstream raises nf_conntrack_max and sets two TCP timeouts at
-/// every start), whereas clientConnection's rate limits fire only when changed, their default effect being
-/// invisible for a list-and-watch client. Fields upstream itself ignores on Linux (winkernel, portRange,
-/// windowsRunAsService) and ones without effect (configSyncPeriod: informer resyncs change nothing) are not listed.
+/// The one list of fields that are accepted (rejecting them would break configs and command lines that upstream
+/// accepts) but not implemented yet, each warned about once at start, and only for what the user asked for: a field
+/// they gave (by a flag or in the --config file) with a value that asks upstream to do something.
 /// </summary>
+/// <remarks>
+/// Upstream's defaults never warn: a warning at every start about a default would be noise the user can only silence
+/// by writing values they do not mean. clientConnection's rate limits, for one, fire only when changed, their default
+/// effect being invisible for a list-and-watch client. The conntrack settings are implemented (Conntrack/); fields
+/// upstream itself ignores on Linux (winkernel, portRange, windowsRunAsService) are not listed.
+/// </remarks>
 public static partial class UnsupportedSettings
 {
+    private static readonly TimeSpan DefaultConfigSyncPeriod = TimeSpan.FromMinutes(15);
+
     public static IReadOnlyList<UnsupportedSetting> All { get; } =
     [
-        new("detectLocalMode", "only ClusterCIDR is implemented: traffic from clusterCIDR counts as local, nothing else does",
-            (c, _) => c.DetectLocalMode is "" or "ClusterCIDR" ? null : c.DetectLocalMode),
-        new("nodePortAddresses", "NodePorts are served on every local address",
-            (c, _) => c.NodePortAddresses.Count == 0 ? null : string.Join(",", c.NodePortAddresses)),
-        new("conntrack", "the conntrack sysctls (nf_conntrack_max, TCP and UDP timeouts, tcp_be_liberal) keep the kernel's values; set these fields to 0 (false) to silence this",
-            (c, _) => Join(
-                c.Conntrack.MaxPerCore > 0 ? $"maxPerCore={c.Conntrack.MaxPerCore} min={c.Conntrack.Min}" : null,
-                Duration("tcpEstablishedTimeout", c.Conntrack.TcpEstablishedTimeout),
-                Duration("tcpCloseWaitTimeout", c.Conntrack.TcpCloseWaitTimeout),
-                c.Conntrack.TcpBeLiberal ? "tcpBeLiberal=true" : null,
-                Duration("udpTimeout", c.Conntrack.UdpTimeout),
-                Duration("udpStreamTimeout", c.Conntrack.UdpStreamTimeout))),
-        new("bindAddress", "the node's primary IP is not overridden by it",
-            (c, _) => IPAddress.TryParse(c.BindAddress, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)) ? null : c.BindAddress),
-        new("clientConnection", "requests to the API server are not rate-limited",
-            (c, _) => c.ClientConnection.Qps == 5 && c.ClientConnection.Burst == 10 ? null : $"qps={c.ClientConnection.Qps} burst={c.ClientConnection.Burst}"),
-        new("iptables.localhostNodePorts", "NodePorts are not reachable on 127.0.0.1 (route_localnet is left alone); set it to false to silence this",
-            (c, mode) => mode == "iptables" && c.Iptables.LocalhostNodePorts ? "true" : null),
-        new("iptables.snatNodeInternalIP", "service traffic is masqueraded to the outgoing interface's address",
-            (c, mode) => mode == "iptables" && c.Iptables.SnatNodeInternalIP ? "true" : null),
-        new("ipvs", "IPVS connection timeouts keep the kernel's values",
-            (c, mode) => mode != "ipvs" ? null : Join(
-                Duration("tcpTimeout", c.Ipvs.TcpTimeout), Duration("tcpFinTimeout", c.Ipvs.TcpFinTimeout), Duration("udpTimeout", c.Ipvs.UdpTimeout))),
-        new("featureGates", "feature gates are ignored",
-            (c, _) => c.FeatureGates.Count == 0 ? null : string.Join(",", c.FeatureGates.Select(g => $"{g.Key}={(g.Value ? "true" : "false")}"))),
-        new("enableProfiling", "/debug/pprof is not served", (c, _) => c.EnableProfiling ? "true" : null),
-        new("showHiddenMetricsForVersion", "no hidden metrics are shown",
-            (c, _) => c.ShowHiddenMetricsForVersion.Length == 0 ? null : c.ShowHiddenMetricsForVersion),
-        new("logging.vmodule", "logging.verbosity applies to every message",
-            (c, _) => c.Logging.Vmodule.Count == 0 ? null : string.Join(",", c.Logging.Vmodule.Select(v => $"{v.FilePattern}={v.Verbosity}"))),
-        new("logging.options", "logs are written unbuffered to stderr",
-            (c, _) => Join(Routing("text", c.Logging.Options.Text), Routing("json", c.Logging.Options.Json))),
+        new("clientConnection",
+            ["clientConnection.qps", "clientConnection.burst", "clientConnection.contentType", "clientConnection.acceptContentTypes"],
+            "requests to the API server are not rate-limited and are made in JSON",
+            r => Join(
+                r.Given("clientConnection.qps", r.Config.ClientConnection.Qps != 5, $"qps={r.Config.ClientConnection.Qps}"),
+                r.Given("clientConnection.burst", r.Config.ClientConnection.Burst != 10, $"burst={r.Config.ClientConnection.Burst}"),
+                r.Given("clientConnection.contentType", r.Config.ClientConnection.ContentType != ClientConnectionConfiguration.DefaultContentType,
+                    $"contentType={r.Config.ClientConnection.ContentType}"),
+                r.Given("clientConnection.acceptContentTypes", r.Config.ClientConnection.AcceptContentTypes.Length > 0,
+                    $"acceptContentTypes={r.Config.ClientConnection.AcceptContentTypes}"))),
+        new("configSyncPeriod", ["configSyncPeriod"], "the informers never re-list on a timer; the watch delivers every change",
+            r => r.Given("configSyncPeriod", r.Config.ConfigSyncPeriod != DefaultConfigSyncPeriod, GoDurationFormat.Format(r.Config.ConfigSyncPeriod))),
+        new("iptables.snatNodeInternalIP", ["iptables.snatNodeInternalIP"], "service traffic is masqueraded to the outgoing interface's address",
+            r => r.Given("iptables.snatNodeInternalIP", r.Mode == "iptables" && r.Config.Iptables.SnatNodeInternalIP, "true")),
+        new("ipvs", ["ipvs.tcpTimeout", "ipvs.tcpFinTimeout", "ipvs.udpTimeout"], "IPVS connection timeouts keep the kernel's values",
+            r => r.Mode != "ipvs" ? null : Join(
+                GivenDuration(r, "ipvs.tcpTimeout", "tcpTimeout", r.Config.Ipvs.TcpTimeout),
+                GivenDuration(r, "ipvs.tcpFinTimeout", "tcpFinTimeout", r.Config.Ipvs.TcpFinTimeout),
+                GivenDuration(r, "ipvs.udpTimeout", "udpTimeout", r.Config.Ipvs.UdpTimeout))),
+        new("featureGates", ["featureGates"], "feature gates are ignored",
+            r => r.Given("featureGates", r.Config.FeatureGates.Count > 0, string.Join(",", r.Config.FeatureGates.Select(g => $"{g.Key}={(g.Value ? "true" : "false")}")))),
+        new("enableProfiling", ["enableProfiling"], "/debug/pprof is not served", r => r.Given("enableProfiling", r.Config.EnableProfiling, "true")),
+        new("showHiddenMetricsForVersion", ["showHiddenMetricsForVersion"], "no hidden metrics are shown",
+            r => r.Given("showHiddenMetricsForVersion", r.Config.ShowHiddenMetricsForVersion.Length > 0, r.Config.ShowHiddenMetricsForVersion)),
+        new("logging.vmodule", ["logging.vmodule"], "logging.verbosity applies to every message",
+            r => r.Given("logging.vmodule", r.Config.Logging.Vmodule.Count > 0, string.Join(",", r.Config.Logging.Vmodule.Select(v => $"{v.FilePattern}={v.Verbosity}")))),
+        new("logging.options",
+            ["logging.options.text.splitStream", "logging.options.text.infoBufferSize", "logging.options.json.splitStream", "logging.options.json.infoBufferSize"],
+            "logs are written unbuffered to stderr",
+            r => Join(Routing(r, "text", r.Config.Logging.Options.Text), Routing(r, "json", r.Config.Logging.Options.Json))),
     ];
 
-    /// <summary>The entries that fire for <paramref name="configuration"/> in <paramref name="mode"/>, with what each field asks for.</summary>
-    public static IReadOnlyList<(UnsupportedSetting Setting, string Value)> Find(KubeProxyConfiguration configuration, string mode) =>
-        [.. All.Select(s => (Setting: s, Value: s.SetTo(configuration, mode))).Where(f => f.Value is not null).Select(f => (f.Setting, f.Value!))];
+    /// <summary>The entry that covers <paramref name="field"/> (a v1alpha1 path), if it is not implemented yet.</summary>
+    public static UnsupportedSetting? Covering(string field) => All.FirstOrDefault(s => s.Fields.Contains(field));
+
+    /// <summary>The entries that fire, with what the user asked for in each.</summary>
+    public static IReadOnlyList<(UnsupportedSetting Setting, string Value)> Find(SettingRequest request) =>
+        [.. All.Select(s => (Setting: s, Value: s.AskedFor(request))).Where(f => f.Value is not null).Select(f => (f.Setting, f.Value!))];
 
     /// <summary>One warning per entry that fires: call once, at start.</summary>
-    public static void LogWarnings(ILogger logger, KubeProxyConfiguration configuration, string mode)
+    public static void LogWarnings(ILogger logger, SettingRequest request)
     {
-        foreach (var (setting, value) in Find(configuration, mode))
+        foreach (var (setting, value) in Find(request))
         {
             LogNotImplemented(logger, setting.Field, value, setting.Consequence);
         }
     }
 
-    private static string? Duration(string name, TimeSpan value) => value > TimeSpan.Zero ? $"{name}={GoDurationFormat.Format(value)}" : null;
+    private static string? GivenDuration(SettingRequest r, string field, string name, TimeSpan value) =>
+        r.Given(field, value > TimeSpan.Zero, $"{name}={GoDurationFormat.Format(value)}");
 
-    private static string? Routing(string name, LoggingOutputRouting routing) => Join(
-        routing.SplitStream ? $"{name}.splitStream=true" : null,
-        IsZero(routing.InfoBufferSize) ? null : $"{name}.infoBufferSize={routing.InfoBufferSize}");
+    private static string? Routing(SettingRequest r, string name, LoggingOutputRouting routing) => Join(
+        r.Given($"logging.options.{name}.splitStream", routing.SplitStream, $"{name}.splitStream=true"),
+        r.Given($"logging.options.{name}.infoBufferSize", !IsZero(routing.InfoBufferSize), $"{name}.infoBufferSize={routing.InfoBufferSize}"));
 
     /// <summary>Whether a quantity's number is 0 (its suffix cannot make it otherwise); an invalid one is validation's business.</summary>
     private static bool IsZero(string quantity) =>
@@ -79,7 +85,7 @@ public static partial class UnsupportedSettings
     [System.Text.RegularExpressions.GeneratedRegex(@"^[+-]?(\d+(\.\d*)?|\.\d+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex QuantityNumber();
 
-    // Event ids 1-5 and 7 are ProxyCommand's, in the same log category.
+    // Event ids 1-5, 7-16 and 20 are ProxyCommand's, in the same log category.
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "{Field} asks for {Value}, which is not implemented yet: {Consequence}")]
     private static partial void LogNotImplemented(ILogger logger, string field, string value, string consequence);
 }

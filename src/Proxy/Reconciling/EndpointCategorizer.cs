@@ -44,7 +44,7 @@ internal static class EndpointCategorizer
                 local = [.. candidates.Where(c => c.IsLocal && c.Serving && c.Terminating)];
             }
         }
-        return new Categorized(ToEndpoints(cluster), ToEndpoints(local), hasAny);
+        return new Categorized(ToEndpoints(cluster), ToEndpoints(local), hasAny, ToEndpoints([.. candidates.Where(c => c.Serving)]));
     }
 
     private static EquatableArray<Endpoint> ToEndpoints(List<EndpointCandidate> chosen) =>
@@ -68,7 +68,8 @@ internal static class EndpointCategorizer
         return Topology.None;
     }
 
-    internal sealed record Categorized(EquatableArray<Endpoint> Cluster, EquatableArray<Endpoint> Local, bool HasAny);
+    /// <param name="Serving">Every serving endpoint, unfiltered: what conntrack cleanup keeps (see <see cref="ServicePort.ServingEndpoints"/>).</param>
+    internal sealed record Categorized(EquatableArray<Endpoint> Cluster, EquatableArray<Endpoint> Local, bool HasAny, EquatableArray<Endpoint> Serving);
 
     private sealed record Topology(Func<EndpointCandidate, bool> Admits)
     {

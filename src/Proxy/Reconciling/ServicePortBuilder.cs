@@ -50,6 +50,7 @@ internal static class ServicePortBuilder
         {
             ClusterEndpoints = sets.Cluster,
             LocalEndpoints = sets.Local,
+            ServingEndpoints = sets.Serving,
             Internal = spec.InternalPolicyLocal
                 ? new TrafficRoute(EndpointSetKind.Local, internalMasquerade, localWhenEmpty)
                 : new TrafficRoute(EndpointSetKind.Cluster, internalMasquerade, EmptyVerdict.Reject),

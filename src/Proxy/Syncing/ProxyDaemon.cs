@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using Proxy.Conntrack;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Model;
@@ -17,7 +18,9 @@ namespace Proxy.Syncing;
 /// One sync, end to end: read the source, reconcile for this node, hand the model to the backend, and record
 /// it in metrics and health. Never syncs a source that is known to be incomplete, so the rules of objects it
 /// could not read stay. <paramref name="leftovers"/> are the backends of the other modes whose rules a mode
-/// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>).
+/// switch may have left (see <see cref="BackendFactory.CreateLeftovers"/>). With <paramref name="dryRun"/> the
+/// backends only print what they would do, and the log says so. <paramref name="conntrack"/>, when given, deletes the
+/// UDP flows each applied sync made stale.
 /// </summary>
 /// <remarks>
 /// Per-family metrics. Upstream runs one proxier per IP family, each syncing on its own and recording its own
@@ -25,16 +28,18 @@ namespace Proxy.Syncing;
 /// other, as upstream's metaproxier did), so each value goes to the family it belongs to:
 /// <list type="bullet">
 /// <item>a sync that applied observes its duration once per family it programmed (<see cref="SyncResult.Families"/>),
-/// in the full or partial histogram as that family's sync was, and sets that family's last-sync time and rule counts.
-/// The duration is the whole sync's: the read and the reconcile are done once for all families, so each family
-/// waited for all of it, as a change of that family does;</item>
-/// <item>a failure counts for the family whose sync failed (<see cref="ProxySyncException.Family"/>); the families after
-/// it were not attempted, so they count nothing. A failure outside every family's sync (IPVS mode's node-wide
-/// sysctls) stops all of them alike, and counts for each;</item>
+/// in the full or partial histogram as that family's sync was, and sets that family's last-sync time, rule counts and
+/// services without local endpoints. The duration is the whole sync's: the read and the reconcile are done once for all
+/// families, so each family waited for all of it, as a change of that family does;</item>
+/// <item>a failure moves the counters the backend names for it (<see cref="IProxyBackend.FailureCounters"/>) in the
+/// family whose sync failed (<see cref="ProxySyncException.Family"/>); the families after it were not attempted, so
+/// they count nothing. A failure outside every family's sync (IPVS mode's node-wide sysctls) stops all of them alike,
+/// and counts for each;</item>
 /// <item>network programming latency goes to the family of the EndpointSlice that carried the trigger time (its
 /// addressType), as upstream's per-family change trackers see only their family's slices;</item>
 /// <item>a queued sync will sync every family, so it sets the queued time of every family the proxy programs.</item>
 /// </list>
+/// Everything one sync records is published at once (<see cref="ProxyMetrics.Publish"/>): a scrape never sees half of it.
 /// </remarks>
 public sealed partial class ProxyDaemon(
     IClusterSource source,
@@ -47,13 +52,18 @@ public sealed partial class ProxyDaemon(
     TimeProvider time,
     ILogger<ProxyDaemon> logger,
     IReadOnlyList<IProxyBackend>? leftovers = null,
-    IServiceHealthServers? healthChecks = null)
+    IServiceHealthServers? healthChecks = null,
+    bool dryRun = false,
+    ConntrackReconciler? conntrack = null)
 {
     private const string ToBeDeletedTaint = "ToBeDeletedByClusterAutoscaler";
 
+    /// <summary>The families a sync may program; until the first one says which it does, each is owed a sync.</summary>
+    public static readonly IReadOnlyList<IpFamily> Families = [IpFamily.IPv4, IpFamily.IPv6];
+
     private readonly IncrementalReconciler reconciler = new();
     private readonly Lock queuedGate = new();
-    private IReadOnlyList<IpFamily> programmedFamilies = [];
+    private IReadOnlyList<IpFamily>? programmedFamilies;
     private DateTimeOffset? lastQueued;
     private HashSet<string> reportedErrors = new(StringComparer.Ordinal);
     private HashSet<string> reportedWarnings = new(StringComparer.Ordinal);
@@ -70,12 +80,25 @@ public sealed partial class ProxyDaemon(
         // for another sync already, so only its latency is observed a moment early.
         var snapshot = source.Read();
         var changes = tracker.Take();
-        // Counted as soon as they are taken, so a scrape never sees this sync's duration without its changes.
-        RecordChangeCounts();
-        var programmed = await SyncSnapshotAsync(snapshot, full, started, cancellationToken).ConfigureAwait(false);
-        if (programmed is not null)
+        metrics.Publish(RecordChangeCounts);
+        var outcome = await SyncSnapshotAsync(snapshot, full, cancellationToken).ConfigureAwait(false);
+        if (outcome is not { } synced)
         {
-            var now = time.GetUtcNow();
+            tracker.Restore(changes);
+            metrics.Publish(RecordChangeCounts);
+            return false;
+        }
+        var (applied, result) = synced;
+        var seconds = time.GetElapsedTime(started).TotalSeconds;
+        var now = time.GetUtcNow();
+        IReadOnlyList<IpFamily> programmed = [.. applied.Families.Select(f => f.Family)];
+        metrics.Publish(() =>
+        {
+            foreach (var done in applied.Families)
+            {
+                RecordSynced(done, result.For(done.Family), seconds, now);
+            }
+            RecordProgrammed(programmed);
             // A trigger of a family the node does not program is dropped with it: upstream has no proxier to observe it.
             foreach (var ((family, _), triggers) in changes.TriggerTimes.Where(t => programmed.Contains(t.Key.Family)))
             {
@@ -84,37 +107,64 @@ public sealed partial class ProxyDaemon(
                     metrics.NetworkProgramming.WithLabels(ProxyMetrics.Label(family)).Observe(Math.Max(0, (now - trigger).TotalSeconds));
                 }
             }
-            await CleanLeftoversOnceAsync(cancellationToken).ConfigureAwait(false);
+            RecordChangeCounts();
+        });
+        foreach (var family in Families)
+        {
+            if (programmed.Contains(family))
+            {
+                health.Updated(family);
+            }
+            else
+            {
+                health.Forget(family);
+            }
+        }
+        healthChecks?.Update(result.HealthChecks, result.States.ToDictionary(s => s.Family, s => s.Node.NodePorts));
+        // Once the new rules are in, so that the next packet of a deleted flow takes them; never fails the sync.
+        conntrack?.Reconcile(result.States.Where(s => programmed.Contains(s.Family)));
+        var kind = applied.Full ? "full" : "partial";
+        if (dryRun)
+        {
+            LogWouldSync(logger, backend.Mode, kind, applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
         }
         else
         {
-            tracker.Restore(changes);
+            LogSynced(logger, backend.Mode, kind, applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
         }
-        RecordChangeCounts();
-        return programmed is not null;
+        await CleanLeftoversOnceAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
     /// A change queued a sync (or the proxy just started, owing its first one): upstream's QueuedUpdate, and the queued
-    /// time of every family the proxy programs. Until the first sync that applied says which those are, the time is
-    /// kept for them. Called from the sources' threads.
+    /// time of every family the proxy programs. Until the first sync that applied says which those are, every family is
+    /// owed the sync, and the time is kept for them. Called from the sources' threads.
     /// </summary>
     public void Queued()
     {
-        health.QueuedUpdate();
         var now = time.GetUtcNow();
-        lock (queuedGate)
+        IReadOnlyList<IpFamily> owed = Families;
+        metrics.Publish(() =>
         {
-            lastQueued = now;
-            foreach (var family in programmedFamilies)
+            lock (queuedGate)
             {
-                metrics.LastQueued.WithLabels(ProxyMetrics.Label(family)).SetToTimeUtc(now);
+                lastQueued = now;
+                owed = programmedFamilies ?? Families;
+                foreach (var family in programmedFamilies ?? [])
+                {
+                    metrics.LastQueued.WithLabels(ProxyMetrics.Label(family)).SetToTimeUtc(now);
+                }
             }
+        });
+        foreach (var family in owed)
+        {
+            health.QueuedUpdate(family);
         }
     }
 
-    /// <returns>The families the sync programmed, or null when it did not apply.</returns>
-    private async Task<IReadOnlyList<IpFamily>?> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, long started, CancellationToken cancellationToken)
+    /// <returns>What the backend did and the model it was given, or null when the sync did not apply.</returns>
+    private async Task<(SyncResult Applied, ReconcileResult Result)?> SyncSnapshotAsync(SourceSnapshot snapshot, bool full, CancellationToken cancellationToken)
     {
         // Problems quote object text: one log line each, whatever the text holds.
         reportedErrors = ReportNew(snapshot.Errors, reportedErrors, p => LogSourceError(logger, MessageText.Line(p)));
@@ -133,45 +183,45 @@ public sealed partial class ProxyDaemon(
         health.SetNodeEligible(self.Eligible);
         try
         {
-            var applied = await backend.SyncAsync(result.States, full, cancellationToken).ConfigureAwait(false);
-            var seconds = time.GetElapsedTime(started).TotalSeconds;
-            var now = time.GetUtcNow();
-            foreach (var done in applied.Families)
-            {
-                RecordSynced(done, seconds, now);
-            }
-            IReadOnlyList<IpFamily> programmed = [.. applied.Families.Select(f => f.Family)];
-            RecordProgrammed(programmed);
-            health.Updated();
-            healthChecks?.Update(result.HealthChecks, result.States.ToDictionary(s => s.Family, s => s.Node.NodePorts));
-            LogSynced(logger, backend.Mode, applied.Full ? "full" : "partial", applied.ServicePorts, applied.ChangedServicePorts, applied.RulesWritten, seconds * 1000);
-            return programmed;
+            return (await backend.SyncAsync(result.States, full, cancellationToken).ConfigureAwait(false), result);
         }
         catch (ProxySyncException e)
         {
-            CountFailure(e, e.Family is { } family ? [family] : [.. result.States.Select(s => s.Family)]);
+            IReadOnlyList<IpFamily> failed = e.Family is { } family ? [family] : [.. result.States.Select(s => s.Family)];
+            var counters = backend.FailureCounters(e);
+            metrics.Publish(() =>
+            {
+                foreach (var counter in counters)
+                {
+                    foreach (var f in failed)
+                    {
+                        metrics.Count(counter, f);
+                    }
+                }
+            });
             LogSyncFailed(logger, backend.Mode, e.Message);
             return null;
         }
     }
 
-    private void RecordSynced(FamilySync done, double seconds, DateTimeOffset now)
+    private void RecordSynced(FamilySync done, ProxyState state, double seconds, DateTimeOffset now)
     {
         var family = ProxyMetrics.Label(done.Family);
         metrics.AddFamily(done.Family);
         metrics.SyncDuration.WithLabels(family).Observe(seconds);
-        (done.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration).WithLabels(family).Observe(seconds);
+        (done.Full ? metrics.FullSyncDuration : metrics.PartialSyncDuration)?.WithLabels(family).Observe(seconds);
         metrics.LastSync.WithLabels(family).SetToTimeUtc(now);
         foreach (var (table, count) in done.RulesByTable)
         {
-            metrics.IptablesRules.WithLabels(table, family).Set(count);
+            metrics.IptablesRules?.WithLabels(table, family).Set(count);
         }
-        // The reconciler does not implement Local traffic policies (every Service is served as Cluster), so no service
-        // lacks local endpoints for one; upstream sets both every sync.
-        foreach (var policy in ProxyMetrics.TrafficPolicies)
+        foreach (var (table, count) in done.RulesWrittenByTable)
         {
-            metrics.NoLocalEndpoints.WithLabels(policy, family).Set(0);
+            metrics.IptablesRulesLast?.WithLabels(table, family).Set(count);
         }
+        var (internalPolicy, externalPolicy) = NoLocalEndpoints.Count(state);
+        metrics.NoLocalEndpoints.WithLabels(ProxyMetrics.TrafficPolicies[0], family).Set(internalPolicy);
+        metrics.NoLocalEndpoints.WithLabels(ProxyMetrics.TrafficPolicies[1], family).Set(externalPolicy);
     }
 
     /// <summary>
@@ -183,11 +233,11 @@ public sealed partial class ProxyDaemon(
     {
         lock (queuedGate)
         {
-            foreach (var gone in programmedFamilies.Except(families))
+            foreach (var gone in (programmedFamilies ?? []).Except(families))
             {
                 metrics.LastQueued.RemoveLabelled(ProxyMetrics.Label(gone));
             }
-            foreach (var added in families.Except(programmedFamilies))
+            foreach (var added in families.Except(programmedFamilies ?? []))
             {
                 if (lastQueued is { } queued)
                 {
@@ -215,32 +265,18 @@ public sealed partial class ProxyDaemon(
             try
             {
                 await other.CleanupAsync(cancellationToken).ConfigureAwait(false);
-                LogLeftoversCleaned(logger, other.Mode, backend.Mode);
+                if (dryRun)
+                {
+                    LogWouldCleanLeftovers(logger, other.Mode);
+                }
+                else
+                {
+                    LogLeftoversCleaned(logger, other.Mode, backend.Mode);
+                }
             }
             catch (Exception e) when (e is ProxySyncException or CommandNotFoundException)
             {
                 LogLeftoversNotCleaned(logger, other.Mode, e.Message);
-            }
-        }
-    }
-
-    private void CountFailure(ProxySyncException e, IReadOnlyList<IpFamily> failed)
-    {
-        foreach (var family in failed.Select(ProxyMetrics.Label))
-        {
-            switch (backend.Mode)
-            {
-                case "iptables" or "ipvs":
-                    // IPVS mode counts its failures here too, as upstream does.
-                    metrics.IptablesRestoreFailures.WithLabels(family).Inc();
-                    if (e.PartialSync)
-                    {
-                        metrics.IptablesPartialRestoreFailures.WithLabels(family).Inc();
-                    }
-                    break;
-                case "nftables":
-                    metrics.NftablesSyncFailures.WithLabels(family).Inc();
-                    break;
             }
         }
     }
@@ -261,8 +297,9 @@ public sealed partial class ProxyDaemon(
     {
         var found = objects.Nodes.FirstOrDefault(n => n.Metadata?.Name == node.NodeName);
         var context = NodeObject.Context(node, found);
-        var leaving = found?.Metadata?.DeletionTimestamp is not null || found?.Spec?.Taints?.Any(t => t.Key == ToBeDeletedTaint) == true;
-        return (context, !leaving);
+        // As upstream's NodeEligible: no Node object (not created yet, or not this node's name) is not eligible either.
+        var eligible = found is not null && found.Metadata?.DeletionTimestamp is null && found.Spec?.Taints?.Any(t => t.Key == ToBeDeletedTaint) != true;
+        return (context, eligible);
     }
 
     /// <summary>Logs each problem once while it lasts, instead of at every periodic sync; returns the ones current now.</summary>
@@ -278,6 +315,12 @@ public sealed partial class ProxyDaemon(
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Synced {Mode} rules ({Kind}): {ServicePorts} service ports, {Changed} changed, {Rules} rules written in {ElapsedMs:F1} ms")]
     private static partial void LogSynced(ILogger logger, string mode, string kind, int servicePorts, int changed, int rules, double elapsedMs);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Dry run: would sync {Mode} rules ({Kind}): {ServicePorts} service ports, {Changed} changed, {Rules} rules to write, planned in {ElapsedMs:F1} ms; nothing was changed")]
+    private static partial void LogWouldSync(ILogger logger, string mode, string kind, int servicePorts, int changed, int rules, double elapsedMs);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Dry run: would remove whatever {Other} mode left behind (printed above); nothing was changed")]
+    private static partial void LogWouldCleanLeftovers(ILogger logger, string other);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Sync of {Mode} rules failed; the previous rules stay in place: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string mode, string reason);

@@ -40,10 +40,11 @@ internal sealed class FakeIptables : ICommandRunner
     public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
     {
         Commands.Add(command);
+        // iptables-save or either backend's own (iptables-nft-save, iptables-legacy-save): this fake is one backend.
         return Task.FromResult(command.FileName switch
         {
-            "iptables-save" => Save(command.Arguments[1]),
-            "iptables-restore" => Record(command.StandardInput ?? ""),
+            "iptables-save" or "iptables-nft-save" or "iptables-legacy-save" => command.Arguments.Count > 1 ? Save(command.Arguments[1]) : CommandResult.Ok(Dump()),
+            "iptables-restore" or "iptables-nft-restore" or "iptables-legacy-restore" => Record(command.StandardInput ?? ""),
             _ => throw new CommandNotFoundException(command.FileName),
         });
     }
@@ -67,6 +68,10 @@ internal sealed class FakeIptables : ICommandRunner
 
     private CommandResult Save(string table)
     {
+        if (!tables.ContainsKey(table))
+        {
+            return CommandResult.Ok("");
+        }
         var text = new StringBuilder($"*{table}\n");
         foreach (var chain in tables[table].Keys)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Backends.Testing;
@@ -41,7 +42,7 @@ public class IptablesBackendTests
         Assert.True(first.Full);
         Assert.Equal(100, first.ChangedServicePorts);
         var v4 = Assert.Single(first.Families);
-        Assert.Equal(new FamilySync(IpFamily.IPv4, Full: true) { RulesByTable = v4.RulesByTable }, v4);
+        Assert.Equal(new FamilySync(IpFamily.IPv4, Full: true) { RulesByTable = v4.RulesByTable, RulesWrittenByTable = v4.RulesWrittenByTable }, v4);
         Assert.Equal(["filter", "nat"], v4.RulesByTable.Keys.Order(StringComparer.Ordinal));
         Assert.True(v4.RulesByTable["nat"] > 100);
 
@@ -50,8 +51,11 @@ public class IptablesBackendTests
 
         Assert.False(second.Full);
         Assert.Equal(1, second.ChangedServicePorts);
-        Assert.Equal(new FamilySync(IpFamily.IPv4, Full: false) { RulesByTable = v4.RulesByTable }, Assert.Single(second.Families));
         var payload = kernel.Payloads[^1];
+        // kubeproxy_sync_proxy_rules_iptables_last: what this sync wrote per table, here only the one service's nat rules.
+        var written = new Dictionary<string, int> { ["filter"] = 0, ["nat"] = payload.Split('\n').Count(l => l.StartsWith("-A ", StringComparison.Ordinal)) };
+        Assert.Equal(new FamilySync(IpFamily.IPv4, Full: false) { RulesByTable = v4.RulesByTable, RulesWrittenByTable = written.ToImmutableDictionary() }, Assert.Single(second.Families));
+        Assert.True(v4.RulesWrittenByTable["nat"] > written["nat"]);
         var svc = ChainNames.Service(services[42].Name);
         var removed = ChainNames.Endpoint(services[42].Name, new Endpoint(IPAddress.Parse("10.244.0.3"), 8080, false));
         var added = ChainNames.Endpoint(services[42].Name, new Endpoint(IPAddress.Parse("10.244.0.4"), 8080, false));
@@ -63,6 +67,28 @@ public class IptablesBackendTests
         Assert.DoesNotContain("KUBE-SERVICES", payload);
         Assert.DoesNotContain(removed, kernel.Chains("nat"));
         Assert.Contains(added, kernel.Chains("nat"));
+    }
+
+    /// <summary>As upstream: every failure is a restore failure; a partial sync's is also a partial restore failure.</summary>
+    [Fact]
+    public async Task AFailedRestoreCountsAsUpstreamCountsIt()
+    {
+        kernel.FailNextRestore = true;
+        var full = await Assert.ThrowsAsync<ProxySyncException>(() => backend.SyncAsync(States(Hundred()), full: true, Ct));
+        Assert.Equal([BackendMetric.IptablesRestoreFailures], backend.FailureCounters(full));
+
+        await backend.SyncAsync(States(Hundred()), full: true, Ct);
+        kernel.FailNextRestore = true;
+        var partial = await Assert.ThrowsAsync<ProxySyncException>(() => backend.SyncAsync(States([.. Hundred().Take(99)]), full: false, Ct));
+        Assert.Equal([BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures], backend.FailureCounters(partial));
+    }
+
+    [Fact]
+    public void RouteLocalnetIsANodeSettingOnlyWhenNodePortsAnswerOnLoopback()
+    {
+        Assert.Empty(backend.NodeSettings(States(Hundred())));
+        var setting = Assert.Single(backend.NodeSettings(States(Hundred(), NodePortAddresses.AllLocalAddresses(loopback: true))));
+        Assert.Equal(("net/ipv4/conf/all/route_localnet", "1"), (setting.Path, setting.Value));
     }
 
     [Fact]

@@ -16,6 +16,9 @@ internal sealed class FakeKernelCommands : ICommandRunner
     /// <summary>When set, the next <c>ipset restore</c> fails with this message and changes nothing.</summary>
     public string? FailNextIpsetRestore { get; set; }
 
+    /// <summary>When set, the next <c>iptables-restore</c> fails as if the kernel refused its first line, and changes nothing.</summary>
+    public bool FailNextIptablesRestore { get; set; }
+
     public List<string> Restores(string tool) => [.. Commands.Where(c => c.FileName == tool && c.ChangesKernel).Select(c => c.StandardInput!)];
 
     public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
@@ -27,8 +30,15 @@ internal sealed class FakeKernelCommands : ICommandRunner
             "ipset" when command.Arguments[0] == "list" => CommandResult.Ok(string.Concat(Sets.Keys.Select(k => k + "\n"))),
             "ipset" => Restore(command.StandardInput!),
             "iptables-save" or "ip6tables-save" => CommandResult.Ok(""),
+            "iptables-restore" when FailNextIptablesRestore => RefuseRestore(),
             _ => CommandResult.Ok(),
         });
+    }
+
+    private CommandResult RefuseRestore()
+    {
+        FailNextIptablesRestore = false;
+        return new CommandResult(1, "", "iptables-restore: line 1 failed");
     }
 
     private string Save() => string.Concat(Sets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>

@@ -137,6 +137,20 @@ public class IpvsBackendTests
         Assert.Equal(2, commands.Restores("iptables-restore").Count);
     }
 
+    /// <summary>As upstream's IPVS proxier: an iptables-restore failure counts as one; an ipset or netlink failure does not.</summary>
+    [Fact]
+    public async Task OnlyAnIptablesRestoreFailureIsCountedAsOne()
+    {
+        Assert.Equal([BackendMetric.IptablesRestoreFailures], backend.Metrics);
+        commands.FailNextIpsetRestore = "Kernel error received: Operation not permitted";
+        var ipset = await Assert.ThrowsAsync<ProxySyncException>(() => Sync(Port("web", "10.96.0.10", 0, "10.244.1.2")));
+        Assert.Empty(backend.FailureCounters(ipset));
+
+        commands.FailNextIptablesRestore = true;
+        var restore = await Assert.ThrowsAsync<ProxySyncException>(() => Sync(Port("web", "10.96.0.10", 0, "10.244.1.2")));
+        Assert.Equal([BackendMetric.IptablesRestoreFailures], backend.FailureCounters(restore));
+    }
+
     [Fact]
     public async Task AfterARestartANodePortOfTheEarlierRunIsRemoved_ButAForeignVirtualServerOnTheNodeSurvives()
     {
@@ -172,7 +186,7 @@ public class IpvsBackendTests
     [Fact]
     public async Task AKernelWithoutIpvsIsAClearError()
     {
-        var noIpvs = new IpvsBackend(commands, () => throw new Proxy.Backends.Ipvs.Netlink.NetlinkException(2, 1), links, new FakeSysctl(ipvs: false), new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
+        var noIpvs = new IpvsBackend(commands, () => throw new Proxy.Netlink.NetlinkException(2, 1), links, new FakeSysctl(ipvs: false), new IpvsOptions(), NullLogger<IpvsBackend>.Instance);
 
         var error = await Assert.ThrowsAsync<ProxySyncException>(() =>
             noIpvs.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node(null), [Port("web", "10.96.0.10", 0, "10.244.1.2")])], full: false, CancellationToken.None));

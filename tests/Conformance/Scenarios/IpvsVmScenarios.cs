@@ -15,7 +15,7 @@ public sealed class IpvsVmScenarios(ITestOutputHelper output)
     private const int VmUnavailable = 125;
 
     /// <summary>Every ipvs-mode scenario of this suite: fewer results means some did not run.</summary>
-    private const int ExpectedScenarios = 9;
+    private const int ExpectedScenarios = 12;
 
     [Fact]
     [Trait("Tier", "vm-host")]

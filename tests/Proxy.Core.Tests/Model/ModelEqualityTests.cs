@@ -17,6 +17,7 @@ public class ModelEqualityTests
         LoadBalancerSourceRanges = EquatableArray.Create(IPNetwork.Parse("198.51.100.0/24")),
         ClusterEndpoints = EquatableArray.Create(Remote, Local),
         LocalEndpoints = EquatableArray.Create(Local),
+        ServingEndpoints = EquatableArray.Create(Remote, Local),
         External = new TrafficRoute(EndpointSetKind.Local, MasqueradeRule.None, EmptyVerdict.Drop) { PodsUseClusterSet = true, NodeUsesClusterSet = true },
         Affinity = new ClientIPAffinity(60),
         HealthCheckNodePort = 31000,
@@ -32,6 +33,7 @@ public class ModelEqualityTests
         LoadBalancerSourceRanges = a.LoadBalancerSourceRanges.Select(r => IPNetwork.Parse(r.ToString())).ToEquatableArray(),
         ClusterEndpoints = a.ClusterEndpoints.Select(e => e with { }).ToEquatableArray(),
         LocalEndpoints = a.LocalEndpoints.Select(e => e with { }).ToEquatableArray(),
+        ServingEndpoints = a.ServingEndpoints.Select(e => e with { }).ToEquatableArray(),
         Internal = a.Internal with { },
         External = a.External with { },
         Affinity = a.Affinity! with { },
@@ -54,6 +56,7 @@ public class ModelEqualityTests
     {
         ["cluster set"] = p => p with { ClusterEndpoints = EquatableArray.Create(Remote) },
         ["local set"] = p => p with { LocalEndpoints = EquatableArray<Endpoint>.Empty },
+        ["serving endpoints"] = p => p with { ServingEndpoints = EquatableArray.Create(Local) },
         ["node port"] = p => p with { NodePort = 30081 },
         ["external IPs"] = p => p with { ExternalIPs = EquatableArray<IPAddress>.Empty },
         ["load-balancer IPs"] = p => p with { LoadBalancerIPs = EquatableArray.Create(IPAddress.Parse("203.0.113.8")) },

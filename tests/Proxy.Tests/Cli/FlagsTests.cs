@@ -125,16 +125,145 @@ public class FlagsTests
     }
 
     [Fact]
-    public void HelpListsEveryFlagWithItsDefault()
+    public void HelpListsEveryFlagButTheDeprecatedOnesWithItsDefaultAndStatus()
     {
-        var help = Flags.HelpText();
+        var help = FlagDocs.HelpText();
 
         foreach (var flag in Flags.All)
         {
-            Assert.Contains($"--{flag.Name}", help);
+            Assert.Equal(!flag.Deprecated, help.Contains($"--{flag.Name} ", StringComparison.Ordinal) || help.Contains($"--{flag.Name}\n", StringComparison.Ordinal));
         }
         Assert.Contains("(default iptables)", help);
         Assert.Contains("(default 30s)", help);
+        Assert.Contains("  -v, --v N ", help);
+        Assert.Matches(@"--profiling .*\[not implemented yet: ", help);
+        Assert.DoesNotMatch(@"--conntrack-min N .*not implemented", help);
+        Assert.DoesNotMatch(@"--nodeport-addresses CIDRS .*not implemented", help);
+    }
+
+    /// <summary>The README's flag table is the one <see cref="FlagDocs.MarkdownTable"/> makes (UPDATE_GOLDEN=1 rewrites it).</summary>
+    [Fact]
+    public void TheReadmesFlagTableIsTheFlagTable()
+    {
+        const string Begin = "<!-- flags:begin (generated from src/Proxy/Cli/FlagTable.cs by the tests: UPDATE_GOLDEN=1 dotnet test) -->\n";
+        const string End = "<!-- flags:end -->";
+        var path = RepositoryPaths.File("README.md");
+        var readme = File.ReadAllText(path);
+        var start = readme.IndexOf(Begin, StringComparison.Ordinal);
+        var end = readme.IndexOf(End, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "README.md has no generated flag table");
+        var table = FlagDocs.MarkdownTable();
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(path, readme[..(start + Begin.Length)] + table + readme[end..]);
+            return;
+        }
+        Assert.Equal(table, readme[(start + Begin.Length)..end]);
+    }
+
+    [Theory]
+    [InlineData("--iptables_sync_period=10s")]
+    [InlineData("--iptables-sync_period", "10s")]
+    [InlineData("--iptables-sync-period", "10s")]
+    [InlineData("-iptables-sync-period=10s")]
+    public void UnderscoresAndDashesAreInterchangeable(params string[] args)
+    {
+        var (options, error) = Flags.Parse(args);
+
+        Assert.Null(error);
+        Assert.Equal(TimeSpan.FromSeconds(10), options!.SyncPeriod);
+    }
+
+    [Theory]
+    [InlineData("-v2")]
+    [InlineData("-v=2")]
+    [InlineData("-v", "2")]
+    [InlineData("--v=2")]
+    [InlineData("--v=0x2")]
+    public void VerbosityHasPflagsShorthandsAndGoIntegers(params string[] args)
+    {
+        var (options, error) = Flags.Parse(args);
+
+        Assert.Null(error);
+        Assert.Equal(2, options!.Verbosity);
+    }
+
+    /// <summary>cobra skips empty arguments (a DaemonSet's ""), and takes none after --.</summary>
+    [Fact]
+    public void EmptyArgumentsAreSkipped_ArgumentsAfterTheTerminatorAreNot()
+    {
+        Assert.Null(Flags.Parse(["", "--once", "", "--", ""]).Error);
+        Assert.Equal("unexpected argument \"x\" (kube-proxy takes no arguments; see --help)", Flags.Parse(["--once", "--", "x"]).Error);
+    }
+
+    [Fact]
+    public void RepeatedListsAndFeatureGatesAccumulate_OtherFlagsTakeTheLastValue()
+    {
+        var (options, error) = Flags.Parse(["--feature-gates=A=true,B=false", "--feature-gates", "B=true,C=t", "--nodeport-addresses=10.0.0.0/8",
+            "--nodeport-addresses", "192.0.2.0/24", "--v=1", "--v=3"]);
+
+        Assert.Null(error);
+        Assert.Equal(new Dictionary<string, bool> { ["A"] = true, ["B"] = true, ["C"] = true }, options!.Config.FeatureGates);
+        Assert.Equal(["10.0.0.0/8", "192.0.2.0/24"], options.Config.NodePortAddresses);
+        Assert.Equal(3, options.Verbosity);
+    }
+
+    [Theory]
+    [InlineData("--feature-gates=A", "invalid value \"A\" for --feature-gates: missing bool value for \"A\" (expected key=true or key=false)")]
+    [InlineData("--feature-gates=A=maybe", "invalid value \"A=maybe\" for --feature-gates: invalid value of A: maybe")]
+    [InlineData("--hostname-override=  ", "invalid value \"  \" for --hostname-override: empty hostname-override is invalid")]
+    [InlineData("--bind-address=1", "invalid value \"1\" for --bind-address: \"1\" is not a valid IP address")]
+    [InlineData("--oom-score-adj=x", "invalid value \"x\" for --oom-score-adj: \"x\" is not a 32-bit integer")]
+    [InlineData("--stderrthreshold=LOUD", "invalid value \"LOUD\" for --stderrthreshold: \"LOUD\" is not a severity (INFO, WARNING, ERROR, FATAL or 0-3)")]
+    [InlineData("--version=maybe", "invalid value \"maybe\" for --version: \"maybe\" is not true, false, raw or vX.Y.Z")]
+    public void UpstreamsValueChecks(string arg, string expected) => Assert.Equal(expected, Flags.Parse([arg]).Error);
+
+    [Theory]
+    [InlineData(new[] { "--version" }, "true", null)]
+    [InlineData(new[] { "--version=raw" }, "raw", null)]
+    [InlineData(new[] { "--version=false" }, null, null)]
+    [InlineData(new[] { "--version=v1.31.0-custom" }, null, "v1.31.0-custom")]
+    public void VersionPrintsOrSetsTheReportedVersion(string[] args, string? print, string? reported)
+    {
+        var (options, error) = Flags.Parse(args);
+
+        Assert.Null(error);
+        Assert.Equal((print, reported), (options!.PrintVersion, options.VersionOverride));
+    }
+
+    /// <summary>upstream's addressFromDeprecatedFlags: 0 turns a server off; another port only completes an address that has none.</summary>
+    [Theory]
+    [InlineData(new[] { "--healthz-port=0" }, "", "127.0.0.1:10249")]
+    [InlineData(new[] { "--metrics-port=0" }, "0.0.0.0:10256", "")]
+    [InlineData(new[] { "--healthz-port=9999" }, "0.0.0.0:10256", "127.0.0.1:10249")]
+    public void DeprecatedPortFlags(string[] args, string healthz, string metrics)
+    {
+        var (options, error) = Flags.Parse(args);
+
+        Assert.Null(error);
+        Assert.Equal((healthz, metrics), (options!.Config.HealthzBindAddress, options.Config.MetricsBindAddress));
+    }
+
+    [Fact]
+    public async Task VersionPrintsOurVersionAndExits()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        Assert.Equal(ProxyCommand.ExitOk, await ProxyCommand.RunAsync(["--version"], stdout, stderr, TestContext.Current.CancellationToken));
+        Assert.Matches(@"^kube-proxy-sharp v\d+\.\d+\.\d+", stdout.ToString());
+
+        stdout.GetStringBuilder().Clear();
+        Assert.Equal(ProxyCommand.ExitOk, await ProxyCommand.RunAsync(["--version=raw", "--version=v9.8.7"], stdout, stderr, TestContext.Current.CancellationToken));
+        Assert.StartsWith("version.Info{Major:\"9\", Minor:\"8\", GitVersion:\"v9.8.7\"", stdout.ToString());
+    }
+
+    [Fact]
+    public void NftablesModeServesNodePortsOnThePrimaryIPsUnlessTold()
+    {
+        Assert.True(Flags.Parse(["--proxy-mode=nftables"]).Options!.ReconcileOptions.NodePortPrimary);
+        Assert.False(Flags.Parse(["--proxy-mode=nftables", "--nodeport-addresses=10.0.0.0/8"]).Options!.ReconcileOptions.NodePortPrimary);
+        Assert.False(Flags.Parse(["--proxy-mode=iptables"]).Options!.ReconcileOptions.NodePortPrimary);
     }
 
     [Theory]

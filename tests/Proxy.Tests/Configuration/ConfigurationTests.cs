@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Globalization;
 using Proxy.Cli;
 using Proxy.Configuration;
 
@@ -30,24 +28,8 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     /// <summary>A field's value by its upstream path (e.g. "iptables.syncPeriod"), spelled as the writer spells it.</summary>
-    private static string Value(object config, string path)
-    {
-        object? value = config;
-        foreach (var name in path.Split('.'))
-        {
-            value = value!.GetType().GetProperties().Single(p => ConfigurationReader.FieldName(p) == name).GetValue(value);
-        }
-        return value switch
-        {
-            TimeSpan t => GoDurationFormat.Format(t),
-            bool b => b ? "true" : "false",
-            string s => s,
-            IDictionary d => string.Join(",", d.Keys.Cast<object>().Select(k => $"{k}={d[k]}")),
-            IEnumerable e => string.Join(",", e.Cast<object>()),
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => value?.ToString() ?? "null",
-        };
-    }
+    private static string Value(KubeProxyConfiguration config, string path) =>
+        ConfigurationFields.Get(config, path) ?? throw new ArgumentException($"no field {path}", nameof(path));
 
     /// <summary>Upstream's effective value of every field that has a default, for a file that sets none of them.</summary>
     public static TheoryData<string, string> UpstreamDefaults => new()
@@ -339,26 +321,27 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal($"invalid configuration (2 problems):\n  {path}:4: bogusField: unknown field\n  {path}: mode: \"bogus\" is not one of iptables, nftables, ipvs", error);
     }
 
-    /// <summary>Flags override the file; what they do not set comes from it.</summary>
+    /// <summary>
+    /// upstream's precedence (options.go Complete): with --config the file's values are used; only the logging flags and
+    /// --hostname-override are applied over it. Every other configuration flag is ignored (and named in a warning).
+    /// </summary>
     [Theory]
-    [InlineData("hostnameOverride: from-file", new[] { "--hostname-override", "from-flag" }, "hostnameOverride", "from-flag")]
+    [InlineData("hostnameOverride: from-file", new[] { "--hostname-override", "From-Flag" }, "hostnameOverride", "from-flag")]
     [InlineData("hostnameOverride: from-file", new[] { "--v", "2" }, "hostnameOverride", "from-file")]
-    [InlineData("clusterCIDR: 10.244.0.0/16", new[] { "--cluster-cidr", "10.0.0.0/8" }, "clusterCIDR", "10.0.0.0/8")]
-    [InlineData("clusterCIDR: 10.244.0.0/16", new string[0], "clusterCIDR", "10.244.0.0/16")]
-    [InlineData("mode: ipvs", new[] { "--proxy-mode", "nftables" }, "mode", "nftables")]
-    [InlineData("iptables: {masqueradeAll: false}", new[] { "--masquerade-all" }, "iptables.masqueradeAll", "true")]
-    [InlineData("iptables: {masqueradeBit: 12}", new[] { "--iptables-masquerade-bit", "13" }, "iptables.masqueradeBit", "13")]
-    [InlineData("metricsBindAddress: 0.0.0.0:10249", new[] { "--metrics-bind-address", "127.0.0.1" }, "metricsBindAddress", "127.0.0.1:10249")]
-    [InlineData("healthzBindAddress: 0.0.0.0:10256", new[] { "--healthz-bind-address=" }, "healthzBindAddress", "")]
-    [InlineData("clientConnection: {kubeconfig: /file}", new[] { "--kubeconfig", "/flag" }, "clientConnection.kubeconfig", "/flag")]
     [InlineData("logging: {format: text, verbosity: 1}", new[] { "--logging-format", "json" }, "logging.format", "json")]
     [InlineData("logging: {format: text, verbosity: 1}", new[] { "--logging-format", "json" }, "logging.verbosity", "1")]
     [InlineData("logging: {verbosity: 1}", new[] { "-v=4" }, "logging.verbosity", "4")]
-    [InlineData("mode: ipvs\nipvs: {scheduler: lc, strictARP: false}", new[] { "--ipvs-scheduler", "mh", "--ipvs-strict-arp" }, "ipvs.scheduler", "mh")]
-    [InlineData("mode: ipvs\nipvs: {strictARP: false}", new[] { "--ipvs-strict-arp" }, "ipvs.strictARP", "true")]
-    [InlineData("mode: ipvs\nipvs: {excludeCIDRs: [10.0.0.0/8]}", new[] { "--ipvs-exclude-cidrs", "192.0.2.0/24,10.1.0.0/16" }, "ipvs.excludeCIDRs", "192.0.2.0/24,10.1.0.0/16")]
-    [InlineData("nftables: {syncPeriod: 45s}", new[] { "--proxy-mode", "nftables", "--sync-period", "10s" }, "nftables.syncPeriod", "10s")]
-    public void FlagsOverrideTheFile(string fileLines, string[] flags, string field, string expected)
+    [InlineData("logging: {flushFrequency: 1s}", new[] { "--log-flush-frequency", "3s" }, "logging.flushFrequency", "3s")]
+    [InlineData("logging: {}", new[] { "--vmodule", "proxier=5" }, "logging.vmodule", "proxier=5")]
+    [InlineData("clusterCIDR: 10.244.0.0/16", new[] { "--cluster-cidr", "10.0.0.0/8" }, "clusterCIDR", "10.244.0.0/16")]
+    [InlineData("mode: ipvs", new[] { "--proxy-mode", "nftables" }, "mode", "ipvs")]
+    [InlineData("iptables: {masqueradeAll: false}", new[] { "--masquerade-all" }, "iptables.masqueradeAll", "false")]
+    [InlineData("metricsBindAddress: 0.0.0.0:10249", new[] { "--metrics-bind-address", "127.0.0.1" }, "metricsBindAddress", "0.0.0.0:10249")]
+    [InlineData("clientConnection: {kubeconfig: /file}", new[] { "--kubeconfig", "/flag" }, "clientConnection.kubeconfig", "/file")]
+    [InlineData("featureGates: {A: true}", new[] { "--feature-gates", "B=true" }, "featureGates", "A=true")]
+    [InlineData("nftables: {syncPeriod: 45s}\nmode: nftables", new[] { "--sync-period", "10s" }, "nftables.syncPeriod", "45s")]
+    [InlineData("healthzBindAddress: 0.0.0.0:10256", new[] { "--healthz-port", "0" }, "healthzBindAddress", "0.0.0.0:10256")]
+    public void WithAConfigFileOnlyLoggingFlagsAndHostnameOverrideApply(string fileLines, string[] flags, string field, string expected)
     {
         var path = File(Header + fileLines + "\n");
 
@@ -366,14 +349,15 @@ public sealed class ConfigurationTests : IDisposable
 
         Assert.Null(error);
         Assert.Equal(expected, Value(options!.Config, field));
+        var ignored = flags.Where(f => f.StartsWith("--", StringComparison.Ordinal)).Select(f => f[2..])
+            .Where(f => Flags.All.Single(d => d.Name == f).Scope == FlagScope.Config).ToList();
+        Assert.Equal(ignored, options.IgnoredFlags);
     }
 
     [Fact]
-    public void FlagsThatMakeTheFileInvalidAreRejectedWithTheRuleTheyBreak()
+    public void FlagsThatMakeTheConfigurationInvalidAreRejectedWithTheRuleTheyBreak()
     {
-        var path = File(Header + "mode: nftables\nnftables: {syncPeriod: 10s}\n");
-
-        var (options, error) = Flags.Parse(["--config", path, "--min-sync-period", "20s"]);
+        var (options, error) = Flags.Parse(["--proxy-mode", "nftables", "--sync-period", "10s", "--min-sync-period", "20s"]);
 
         Assert.Null(options);
         Assert.Equal("invalid configuration with the flags given (1 problems):\n  nftables.syncPeriod: 10s must be greater than or equal to nftables.minSyncPeriod (20s)", error);
@@ -395,7 +379,7 @@ public sealed class ConfigurationTests : IDisposable
     {
         { RepositoryPaths.File("deploy", "kube-proxy-config.yaml"), ["--hostname-override", "node-9"] },
         { Kubeadm, [] },
-        { Kubeadm, ["--proxy-mode", "nftables", "--sync-period", "10s", "--metrics-bind-address", "0.0.0.0"] },
+        { Kubeadm, ["--v", "3", "--logging-format", "json", "--proxy-mode", "nftables"] },
     };
 
     /// <summary>--write-config-to writes the effective configuration (file, flags, defaults) in a form that reads back the same.</summary>

@@ -1,98 +1,102 @@
 using Microsoft.Extensions.Logging;
+using Proxy.Cli;
 using Proxy.Configuration;
 
 namespace Proxy.Tests.Configuration;
 
-public class UnsupportedSettingsTests
+public sealed class UnsupportedSettingsTests : IDisposable
 {
     private const string Header = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n";
 
-    /// <summary>Everything upstream would do at start but this proxy does not, switched off: nothing to warn about.</summary>
-    private static readonly string[] Quiet = ["conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}", "iptables: {localhostNodePorts: false}"];
+    private static readonly string Kubeadm = RepositoryPaths.File("tests", "Proxy.Tests", "Configuration", "testdata", "kubeadm-v1.32-init-defaults.yaml");
 
-    /// <summary><paramref name="yaml"/> plus the quiet settings of every section it does not set itself.</summary>
-    private static KubeProxyConfiguration Load(string yaml)
+    private readonly string dir = Directory.CreateTempSubdirectory("kps-unsupported-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>What fires for this command line (a --config file written from <paramref name="yaml"/> when it is not null).</summary>
+    private List<string> Fired(string? yaml, params string[] flags)
     {
-        var keys = yaml.Split('\n').Select(l => l.Split(':')[0]).ToHashSet();
-        var quiet = Quiet.Where(q => !keys.Contains(q.Split(':')[0]));
-        var (config, errors) = ConfigurationReader.Read("c.yaml", Header + string.Join("\n", quiet) + "\n" + yaml + "\n");
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
-        return config!;
-    }
-
-    private static List<string> Fired(KubeProxyConfiguration config, string mode) =>
-        [.. UnsupportedSettings.Find(config, mode).Select(f => $"{f.Setting.Field}: {f.Value}")];
-
-    [Fact]
-    public void UpstreamsDefaultsAskForTheConntrackSysctlsAndInIptablesModeLocalhostNodePorts()
-    {
-        var kubeadm = ConfigurationReader.Read("k.yaml", File.ReadAllText(RepositoryPaths.File("tests", "Proxy.Tests", "Configuration", "testdata", "kubeadm-v1.32-init-defaults.yaml"))).Configuration!;
-
-        foreach (var config in new[] { new KubeProxyConfiguration(), kubeadm })
+        string[] config = [];
+        if (yaml is not null)
         {
-            Assert.Equal(
-                ["conntrack: maxPerCore=32768 min=131072 tcpEstablishedTimeout=24h0m0s tcpCloseWaitTimeout=1h0m0s", "iptables.localhostNodePorts: true"],
-                Fired(config, "iptables"));
-            Assert.Equal(["conntrack: maxPerCore=32768 min=131072 tcpEstablishedTimeout=24h0m0s tcpCloseWaitTimeout=1h0m0s"], Fired(config, "nftables"));
+            var path = Path.Combine(dir, $"c-{Guid.NewGuid():N}.yaml");
+            File.WriteAllText(path, (yaml.Contains("apiVersion:", StringComparison.Ordinal) ? "" : Header) + yaml + "\n");
+            config = ["--config", path];
         }
+        var (options, error) = Flags.Parse([.. config, .. flags]);
+        Assert.True(error is null, error);
+        return [.. UnsupportedSettings.Find(new SettingRequest(options!.Config, options.ProxyMode, options.IsGiven)).Select(f => $"{f.Setting.Field}: {f.Value}")];
     }
 
+    /// <summary>
+    /// Item 5 of issue 12: a first run is quiet. Upstream's defaults ask for things, but nobody asked this
+    /// proxy for them: neither no configuration at all nor kubeadm's file, which writes every field
+    /// it leaves to kube-proxy as a zero or null, makes a warning, in any mode.
+    /// </summary>
     [Theory]
     [InlineData("iptables")]
     [InlineData("nftables")]
     [InlineData("ipvs")]
-    public void WithThoseSwitchedOffNothingFires(string mode) => Assert.Empty(Fired(Load(""), mode));
-
-    /// <summary>One row per entry of <see cref="UnsupportedSettings.All"/>: what makes it fire, and what it then says was asked for.</summary>
-    public static TheoryData<string, string, string, string> Rows => new()
+    public void UpstreamsDefaultsNeverWarn(string mode)
     {
-        { "detectLocalMode", "detectLocalMode: NodeCIDR", "iptables", "NodeCIDR" },
-        { "nodePortAddresses", "nodePortAddresses: [192.0.2.0/24, 10.0.0.0/8]", "nftables", "192.0.2.0/24,10.0.0.0/8" },
-        { "conntrack", "conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s, tcpBeLiberal: true, udpTimeout: 30s}", "iptables", "tcpBeLiberal=true udpTimeout=30s" },
-        { "bindAddress", "bindAddress: 192.0.2.7", "iptables", "192.0.2.7" },
-        { "clientConnection", "clientConnection: {qps: 50, burst: 100}", "iptables", "qps=50 burst=100" },
-        { "iptables.localhostNodePorts", "iptables: {localhostNodePorts: true}", "iptables", "true" },
-        { "iptables.snatNodeInternalIP", "iptables: {localhostNodePorts: false, snatNodeInternalIP: true}", "iptables", "true" },
-        { "ipvs", "ipvs: {tcpTimeout: 15m, udpTimeout: 5s}", "ipvs", "tcpTimeout=15m0s udpTimeout=5s" },
-        { "featureGates", "featureGates: {KubeProxyDrainingTerminatingNodes: true}", "iptables", "KubeProxyDrainingTerminatingNodes=true" },
-        { "enableProfiling", "enableProfiling: true", "iptables", "true" },
-        { "showHiddenMetricsForVersion", "showHiddenMetricsForVersion: \"1.31\"", "iptables", "1.31" },
-        { "logging.vmodule", "logging: {vmodule: [{filePattern: proxier, verbosity: 4}]}", "iptables", "proxier=4" },
-        { "logging.options", "logging: {options: {text: {splitStream: true}, json: {infoBufferSize: 64Ki}}}", "iptables", "text.splitStream=true json.infoBufferSize=64Ki" },
+        Assert.Empty(Fired(null, "--proxy-mode", mode));
+        Assert.Empty(Fired(File.ReadAllText(Kubeadm).Replace("mode: \"\"", $"mode: {mode}", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The configuration the DaemonSet ships asks for nothing that is not done: a deployed proxy starts without a warning.</summary>
+    [Fact]
+    public void TheShippedConfigurationAsksForNothingUnimplemented() =>
+        Assert.Empty(Fired(File.ReadAllText(RepositoryPaths.File("deploy", "kube-proxy-config.yaml")), "--hostname-override=node-1"));
+
+    /// <summary>One row per entry of <see cref="UnsupportedSettings.All"/>: what the user gives, and what the entry then says they asked for.</summary>
+    public static TheoryData<string, string?, string[], string> Rows => new()
+    {
+        { "clientConnection", "clientConnection: {qps: 50, burst: 100}", [], "qps=50 burst=100" },
+        { "configSyncPeriod", null, ["--config-sync-period", "1m"], "1m0s" },
+        { "iptables.snatNodeInternalIP", "iptables: {snatNodeInternalIP: true}", [], "true" },
+        { "ipvs", "mode: ipvs\nipvs: {tcpTimeout: 15m, udpTimeout: 5s}", [], "tcpTimeout=15m0s udpTimeout=5s" },
+        { "featureGates", null, ["--feature-gates", "KubeProxyDrainingTerminatingNodes=true"], "KubeProxyDrainingTerminatingNodes=true" },
+        { "enableProfiling", null, ["--profiling"], "true" },
+        { "showHiddenMetricsForVersion", "showHiddenMetricsForVersion: \"1.31\"", [], "1.31" },
+        { "logging.vmodule", null, ["--vmodule", "proxier=4"], "proxier=4" },
+        { "logging.options", "logging: {options: {text: {splitStream: true}, json: {infoBufferSize: 64Ki}}}", [], "text.splitStream=true json.infoBufferSize=64Ki" },
     };
 
     [Theory]
     [MemberData(nameof(Rows))]
-    public void EachEntryFiresForWhatItCannotDo(string field, string yaml, string mode, string value)
-    {
-        var config = Load(yaml);
-
-        Assert.Equal([$"{field}: {value}"], Fired(config, mode));
-    }
+    public void EachEntryFiresForWhatTheUserAskedFor(string field, string? yaml, string[] flags, string value) =>
+        Assert.Equal([$"{field}: {value}"], Fired(yaml, flags));
 
     [Fact]
     public void EveryEntryHasARow() =>
         Assert.Equal(UnsupportedSettings.All.Select(s => s.Field), Rows.Select(r => r.Data.Item1));
 
+    /// <summary>What the user gave but asks for nothing upstream would do, or for another mode, stays quiet.</summary>
     [Theory]
-    [InlineData("iptables: {localhostNodePorts: true}", "nftables")]
-    [InlineData("iptables: {snatNodeInternalIP: true, localhostNodePorts: false}", "ipvs")]
-    [InlineData("ipvs: {tcpTimeout: 15m}", "iptables")]
-    [InlineData("bindAddress: \"::\"", "iptables")]
-    [InlineData("detectLocalMode: ClusterCIDR", "iptables")]
-    [InlineData("logging: {options: {json: {infoBufferSize: \"0Ki\"}}}", "iptables")]
-    public void AnotherModesSettingOrAnUpstreamNoOpDoesNotFire(string yaml, string mode) => Assert.Empty(Fired(Load(yaml), mode));
+    [InlineData("iptables: {snatNodeInternalIP: true}\nmode: ipvs")]
+    [InlineData("ipvs: {tcpTimeout: 15m}")]
+    [InlineData("clientConnection: {contentType: application/vnd.kubernetes.protobuf, qps: 5}")]
+    [InlineData("configSyncPeriod: 15m")]
+    [InlineData("logging: {options: {json: {infoBufferSize: \"0Ki\"}}}")]
+    public void WhatAsksForNothingDoesNotFire(string yaml) => Assert.Empty(Fired(yaml));
+
+    /// <summary>A field of an entry that the user did not give is not named, even when its value differs from upstream's default.</summary>
+    [Fact]
+    public void OnlyTheGivenFieldsAreNamed() =>
+        Assert.Equal(["clientConnection: qps=50"], Fired("clientConnection: {qps: 50}"));
 
     [Fact]
     public void EachFindingIsOneWarningNamingTheField()
     {
         var logger = new CapturingLogger();
+        var (options, _) = Flags.Parse(["--feature-gates=A=true", "--profiling"]);
 
-        UnsupportedSettings.LogWarnings(logger, Load("nodePortAddresses: [192.0.2.0/24]\nenableProfiling: true"), "iptables");
+        UnsupportedSettings.LogWarnings(logger, new SettingRequest(options!.Config, options.ProxyMode, options.IsGiven));
 
         Assert.Equal(
             [
-                (LogLevel.Warning, 6, "nodePortAddresses asks for 192.0.2.0/24, which is not implemented yet: NodePorts are served on every local address"),
+                (LogLevel.Warning, 6, "featureGates asks for A=true, which is not implemented yet: feature gates are ignored"),
                 (LogLevel.Warning, 6, "enableProfiling asks for true, which is not implemented yet: /debug/pprof is not served"),
             ],
             logger.Entries);

@@ -75,7 +75,8 @@ public sealed class DeployManifestsTests : IDisposable
         var args = container.Args.Select(a => a.Replace(mountPath + "/config.yaml", mounted, StringComparison.Ordinal)).ToList();
         var (options, error) = Flags.Parse(args);
         Assert.Null(error);
-        Assert.Equal("$(NODE_NAME)", options!.HostnameOverride);
+        // Lowercased as upstream does (kubelet has put the node's name in place of $(NODE_NAME) by then).
+        Assert.Equal("$(node_name)", options!.HostnameOverride);
         Assert.Equal("iptables", options.ProxyMode);
     }
 

@@ -33,9 +33,15 @@ public sealed class LogFormatTests : IDisposable
     {
         var log = await RunAsync();
 
-        var line = Assert.Single(log.Split('\n'), l => l.Contains("Synced iptables rules", StringComparison.Ordinal));
+        // A dry run says what it would do, not that it did (issue 12, item 5).
+        var line = Assert.Single(log.Split('\n'), l => l.Contains("Dry run: would sync iptables rules", StringComparison.Ordinal));
         Assert.Contains("info:", line);
-        Assert.Matches(@"\(full\): 1 service ports, \d+ changed, \d+ rules written in [\d.]+ ms", line);
+        Assert.Matches(@"\(full\): 1 service ports, \d+ changed, \d+ rules to write, planned in [\d.]+ ms; nothing was changed", line);
+        Assert.DoesNotContain("Synced iptables rules", log);
+        Assert.DoesNotContain("Removed whatever", log);
+        Assert.Contains("Dry run: would remove whatever nftables mode left behind", log);
+        // Nothing the user did not ask for is warned about.
+        Assert.DoesNotContain("warn:", log);
         Assert.DoesNotContain("Running iptables-restore", log);
     }
 
@@ -54,7 +60,7 @@ public sealed class LogFormatTests : IDisposable
         var log = await RunAsync("--logging-format", "json");
 
         var entries = log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var synced = Assert.Single(entries, e => e.GetProperty("EventId").GetInt32() == 100);
+        var synced = Assert.Single(entries, e => e.GetProperty("EventId").GetInt32() == 107);
         Assert.Equal("Information", synced.GetProperty("LogLevel").GetString());
         Assert.Equal("iptables", synced.GetProperty("State").GetProperty("Mode").GetString());
     }

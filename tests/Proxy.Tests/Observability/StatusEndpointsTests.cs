@@ -2,21 +2,51 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Proxy.Tests.HealthChecks;
 
 namespace Proxy.Tests.Observability;
 
 /// <summary>
-/// The daemon as a process, scraped over real HTTP on loopback. Its iptables tools are stand-in scripts first on
-/// PATH (so nothing touches a kernel), and iptables-restore can be made to hang to stall syncs.
+/// The daemon as a process in a network namespace of the test's own (what it sets at start, route_localnet and its
+/// nfacct counters, stays there), scraped over real HTTP on that namespace's loopback. Its iptables tools are
+/// stand-in scripts first on PATH (so no rules are written), and iptables-restore can be made to hang to stall syncs.
 /// </summary>
 public sealed class StatusEndpointsTests : IAsyncDisposable
 {
+    private const int MetricsPort = 10249;
+    private const int HealthPort = 10256;
+
+    private readonly IsolatedNetwork netns = IsolatedNetwork.Create();
     private readonly string dir = Directory.CreateTempSubdirectory("kps-status-").FullName;
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly int metricsPort = FreePort();
-    private readonly int healthPort = FreePort();
+    private readonly HttpClient http;
+    private readonly int metricsPort = MetricsPort;
+    private readonly int healthPort = HealthPort;
     private Process? daemon;
+
+    /// <summary>The daemon's stderr, for a failure message.</summary>
+    private readonly List<string> log = [];
+
+    public StatusEndpointsTests()
+    {
+        var inNamespace = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = netns.Socket(AddressFamily.InterNetwork);
+                try
+                {
+                    await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        http = new HttpClient(inNamespace) { Timeout = TimeSpan.FromSeconds(5) };
+    }
 
     private string Manifests => Path.Combine(dir, "manifests");
 
@@ -35,13 +65,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         daemon?.Dispose();
         http.Dispose();
         Directory.Delete(dir, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        netns.Dispose();
     }
 
     private static string Service(string name, string ip) =>
@@ -53,17 +77,21 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         Directory.CreateDirectory(tools);
         Directory.CreateDirectory(Manifests);
         File.WriteAllText(Path.Combine(Manifests, "a.yaml"), Service("a", "10.96.0.1"));
-        foreach (var save in new[] { "iptables-save", "ip6tables-save" })
+        // As upstream, /healthz needs this node's Node object to call the node eligible.
+        File.WriteAllText(Path.Combine(Manifests, "node.yaml"), "apiVersion: v1\nkind: Node\nmetadata: {name: node-1}\n");
+        // The daemon runs the iptables tools of the backend it selects (iptables-nft-*, forced below), so the
+        // stand-ins carry those names as well as the plain ones.
+        foreach (var save in new[] { "iptables-save", "ip6tables-save", "iptables-nft-save", "ip6tables-nft-save" })
         {
             Script(Path.Combine(tools, save), "#!/bin/sh\nexit 0\n");
         }
         // The daemon removes nftables mode's leftovers once it has synced: that nft must not be the host's.
         Script(Path.Combine(tools, "nft"), $"#!/bin/sh\ncat >>'{NftLog}'\nexit 0\n");
-        foreach (var restore in new[] { "iptables-restore", "ip6tables-restore" })
+        foreach (var restore in new[] { "iptables-restore", "ip6tables-restore", "iptables-nft-restore", "ip6tables-nft-restore" })
         {
             Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
         }
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"))
+        var info = new ProcessStartInfo("ip", ["netns", "exec", netns.Name, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp")])
         {
             ArgumentList =
             {
@@ -73,9 +101,16 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        info.Environment["KUBE_PROXY_SHARP_IPTABLES_BACKEND"] = "nft";
         info.Environment["PATH"] = tools + ":" + Environment.GetEnvironmentVariable("PATH");
         daemon = Process.Start(info)!;
-        daemon.ErrorDataReceived += (_, _) => { };
+        daemon.ErrorDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.Add(e.Data ?? "");
+            }
+        };
         daemon.OutputDataReceived += (_, _) => { };
         daemon.BeginErrorReadLine();
         daemon.BeginOutputReadLine();
@@ -111,7 +146,8 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         (int, string) last = (0, "");
-        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        // Generous: the machine may be busy (the daemon starts, JITs and syncs first); a pass takes a second or two.
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
             last = await GetAsync(port, path);
             if (condition(last.Item1, last.Item2))
@@ -120,53 +156,23 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-        Assert.Fail($"{path} never {what}; last: {last}");
+        lock (log)
+        {
+            Assert.Fail($"{path} never {what}; last: {last}; the daemon's log:\n{string.Join('\n', log.TakeLast(30))}");
+        }
         return last;
     }
 
-    private static double Sample(string metrics, string series) =>
-        metrics.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
+    private static double Sample(string metrics, string series) => Exposition.Sample(metrics, series) ?? throw new InvalidOperationException($"no sample of {series}");
 
     /// <summary>The series of IPv4's syncs: the proxy counts each family's syncs in its own.</summary>
     private const string SyncsV4 = "kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}";
 
-    private static bool HasSample(string metrics, string series) =>
-        metrics.Split('\n').Any(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+    private static bool HasSample(string metrics, string series) => Exposition.Sample(metrics, series) is not null;
 
-    /// <summary>
-    /// upstream's metrics (pkg/proxy/metrics/metrics.go, 1.33 and later): name, type, label names. Per-family values carry
-    /// ip_family; the change counters and healthz/livez (shared by the families upstream) do not.
-    /// </summary>
-    private static readonly (string Name, string Type, string[] Labels)[] Upstream =
-    [
-        ("kubeproxy_sync_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_full_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_partial_proxy_rules_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "gauge", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "gauge", ["ip_family"]),
-        ("kubeproxy_network_programming_duration_seconds", "histogram", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "gauge", []),
-        ("kubeproxy_sync_proxy_rules_endpoint_changes_total", "counter", []),
-        ("kubeproxy_sync_proxy_rules_service_changes_pending", "gauge", []),
-        ("kubeproxy_sync_proxy_rules_service_changes_total", "counter", []),
-        ("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "counter", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "counter", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_iptables_total", "gauge", ["ip_family", "table"]),
-        ("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "counter", ["ip_family"]),
-        ("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "gauge", ["ip_family", "traffic_policy"]),
-        ("kubeproxy_proxy_healthz_total", "counter", ["code"]),
-        ("kubeproxy_proxy_livez_total", "counter", ["code"]),
-    ];
-
-    /// <summary>Every sample line of <paramref name="name"/> (its _bucket, _sum and _count too), with its label names sorted; a bucket's le left out.</summary>
-    private static List<string[]> LabelNames(string metrics, string name) =>
-        [.. metrics.Split('\n')
-            .Where(l => !l.StartsWith('#') && Regex.IsMatch(l, $"^{Regex.Escape(name)}(_bucket|_sum|_count)?[{{ ]"))
-            .Select(l => Regex.Matches(l[..(l.IndexOf('}') is var end and >= 0 ? end : 0)], "([a-zA-Z_][a-zA-Z0-9_]*)=\"")
-                .Select(m => m.Groups[1].Value)
-                .Where(n => !(n == "le" && l.StartsWith(name + "_bucket", StringComparison.Ordinal)))
-                .Order(StringComparer.Ordinal)
-                .ToArray())];
+    /// <summary>upstream's metrics in iptables mode, from the reference list the unit tests check too.</summary>
+    private static readonly IReadOnlyList<Exposition.Reference> Upstream =
+        [.. Exposition.References.Where(r => r.Modes.Contains("iptables"))];
 
     private static string Slice(string name, string service, string address, DateTimeOffset trigger) =>
         $"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: default\n"
@@ -216,12 +222,14 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
 
         Assert.Equal(200, status);
         // Exactly upstream's metrics: none missing, none of our own under its prefix.
+        // The nfacct-based ones are there when this kernel has nfacct (then the daemon made its counters in the namespace).
+        var nfacct = netns.Run(() => new Proxy.Host.NetlinkNfacct().Packets("ct_state_invalid_dropped_pkts")) is not null;
         Assert.Equal(
-            Upstream.Select(m => $"{m.Name} {m.Type}").Order(StringComparer.Ordinal),
-            metrics.Split('\n').Where(l => l.StartsWith("# TYPE kubeproxy_", StringComparison.Ordinal)).Select(l => l["# TYPE ".Length..]).Order(StringComparer.Ordinal));
-        foreach (var (name, _, labels) in Upstream)
+            Upstream.Where(m => nfacct || m.Note != "nfacct").Select(m => $"{m.Name} {m.Type}").Order(StringComparer.Ordinal),
+            Exposition.KubeTypes(metrics));
+        foreach (var (name, _, labels, _, _, _) in Upstream.Where(m => nfacct || m.Note != "nfacct"))
         {
-            var samples = LabelNames(metrics, name);
+            var samples = Exposition.LabelNames(metrics, name);
             Assert.True(samples.Count > 0, $"{name} has no sample to show its labels");
             Assert.All(samples, names => Assert.True(names.SequenceEqual(labels), $"{name} has labels [{string.Join(", ", names)}], upstream [{string.Join(", ", labels)}]"));
         }
@@ -260,6 +268,12 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
         Assert.Equal(1, File.ReadAllText(NftLog).Split('\n').Count(l => l == "delete table ip kube-proxy"));
 
         Assert.Equal((200, "iptables"), await GetAsync(metricsPort, "/proxyMode"));
+        // The metrics port's own /healthz (component-base's, no checks) and /flagz, as upstream's metrics server has them.
+        Assert.Equal((200, "ok"), await GetAsync(metricsPort, "/healthz"));
+        var flagz = (await GetAsync(metricsPort, "/flagz")).Body;
+        Assert.Contains("\nhostname-override=node-1\n", flagz);
+        Assert.Contains("\niptables-sync-period=1s\n", flagz);
+        Assert.Contains("\nconntrack-min=131072\n", flagz);
         var configz = JsonNode.Parse((await GetAsync(metricsPort, "/configz")).Body)!;
         Assert.Equal(14, configz["kubeproxy.config.k8s.io"]!["iptables"]!["masqueradeBit"]!.GetValue<int>());
         Assert.Equal("1s", configz["kubeproxy.config.k8s.io"]!["iptables"]!["syncPeriod"]!.GetValue<string>());
@@ -270,17 +284,19 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
     {
         StartDaemon();
         var (_, healthy) = await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 200, "turned healthy");
-        var body = JsonNode.Parse(healthy)!;
+        var body = JsonNode.Parse(healthy)!.AsObject();
+        Assert.Equal(["lastUpdated", "currentTime", "nodeEligible", "healthy", "status"], body.Select(p => p.Key));
         Assert.True(body["nodeEligible"]!.GetValue<bool>());
-        Assert.NotNull(body["lastUpdated"]);
-        Assert.NotNull(body["currentTime"]);
+        Assert.True(body["healthy"]!.GetValue<bool>());
+        Assert.True(body["status"]!["IPv4"]!["healthy"]!.GetValue<bool>());
         var (liveStatus, live) = await GetAsync(healthPort, "/livez");
         Assert.Equal(200, liveStatus);
-        Assert.Null(JsonNode.Parse(live)!["nodeEligible"]);
+        Assert.Equal(["lastUpdated", "currentTime", "healthy", "status"], JsonNode.Parse(live)!.AsObject().Select(p => p.Key));
 
         File.WriteAllText(BlockFile, "");
         File.WriteAllText(Path.Combine(Manifests, "b.yaml"), Service("b", "10.96.0.2"));
-        await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 503, "turned 503 while iptables-restore hangs");
+        var (_, stalled) = await EventuallyAsync(healthPort, "/healthz", (s, _) => s == 503, "turned 503 while iptables-restore hangs");
+        Assert.False(JsonNode.Parse(stalled)!["healthy"]!.GetValue<bool>());
         Assert.Equal(503, (await GetAsync(healthPort, "/livez")).Status);
 
         File.Delete(BlockFile);

@@ -22,6 +22,10 @@ public sealed class ProxyDaemonTests : IDisposable
     {
         tracker = new ChangeTracker(clock);
         backend.SetupGet(b => b.Mode).Returns("fake");
+        backend.SetupGet(b => b.Metrics).Returns(IptablesMetrics);
+        // The failure counters iptables mode names: the daemon moves whatever the backend says, nothing of its own.
+        backend.Setup(b => b.FailureCounters(It.IsAny<ProxySyncException>()))
+            .Returns((ProxySyncException e) => e.PartialSync ? [BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures] : [BackendMetric.IptablesRestoreFailures]);
         backend.SetupGet(b => b.Renders).Returns(ServiceFeatures.All);
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Callback((IReadOnlyList<ProxyState> states, bool full, CancellationToken _) => synced.Add((states, full)))
@@ -39,7 +43,12 @@ public sealed class ProxyDaemonTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly ProxyMetrics metrics = new();
+    private static readonly IReadOnlySet<BackendMetric> IptablesMetrics = new HashSet<BackendMetric>
+    {
+        BackendMetric.FullAndPartialSyncDurations, BackendMetric.IptablesRestoreFailures, BackendMetric.IptablesPartialRestoreFailures, BackendMetric.IptablesRules,
+    };
+
+    private readonly ProxyMetrics metrics = new(IptablesMetrics, new BuildInfo("v0.0.0", "", ".NET", "linux/amd64"));
     private readonly ProxierHealth health = new(TimeSpan.FromMinutes(1), TimeProvider.System);
     private readonly ChangeTracker tracker;
 
@@ -133,8 +142,8 @@ public sealed class ProxyDaemonTests : IDisposable
         Assert.Equal(1, metrics.EndpointChangesPending.Value);
         Assert.Equal(1, metrics.ServiceChangesPending.Value);
         Assert.Empty(Series(metrics.NetworkProgramming));
-        Assert.Equal(1, metrics.IptablesRestoreFailures.WithLabels("IPv4").Value);
-        Assert.Equal(1, metrics.IptablesPartialRestoreFailures.WithLabels("IPv4").Value);
+        Assert.Equal(1, metrics.IptablesRestoreFailures!.WithLabels("IPv4").Value);
+        Assert.Equal(1, metrics.IptablesPartialRestoreFailures!.WithLabels("IPv4").Value);
 
         backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(BothFamilies);
@@ -159,17 +168,17 @@ public sealed class ProxyDaemonTests : IDisposable
         Assert.True(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
 
         Assert.Equal(1, metrics.SyncDuration.WithLabels("IPv4").Count);
-        Assert.Equal(1, metrics.PartialSyncDuration.WithLabels("IPv4").Count);
-        Assert.Equal(0, metrics.FullSyncDuration.WithLabels("IPv4").Count);
+        Assert.Equal(1, metrics.PartialSyncDuration!.WithLabels("IPv4").Count);
+        Assert.Equal(0, metrics.FullSyncDuration!.WithLabels("IPv4").Count);
         Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), metrics.LastSync.WithLabels("IPv4").Value, precision: 0);
-        Assert.Equal(4, metrics.IptablesRules.WithLabels("nat", "IPv4").Value);
+        Assert.Equal(4, metrics.IptablesRules!.WithLabels("nat", "IPv4").Value);
         Assert.Equal(0, metrics.NoLocalEndpoints.WithLabels("internal", "IPv4").Value);
-        Assert.Equal(0, metrics.IptablesRestoreFailures.WithLabels("IPv4").Value);
+        Assert.Equal(0, metrics.IptablesRestoreFailures!.WithLabels("IPv4").Value);
         Assert.Equal(["IPv4"], Series(metrics.SyncDuration));
         Assert.Equal(["IPv4"], Series(metrics.LastSync));
-        Assert.Equal(["IPv4"], Series(metrics.IptablesRestoreFailures));
+        Assert.Equal(["IPv4"], Series(metrics.IptablesRestoreFailures!));
         Assert.Equal(["IPv4"], Series(metrics.NetworkProgramming));
-        Assert.Equal(["filter,IPv4", "nat,IPv4"], Series(metrics.IptablesRules));
+        Assert.Equal(["filter,IPv4", "nat,IPv4"], Series(metrics.IptablesRules!));
     }
 
     /// <summary>The label values of every series <paramref name="metric"/> has, comma-joined, in order.</summary>
@@ -189,10 +198,10 @@ public sealed class ProxyDaemonTests : IDisposable
 
         Assert.False(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
 
-        int[] counted = [(int)metrics.IptablesRestoreFailures.WithLabels("IPv4").Value, (int)metrics.IptablesRestoreFailures.WithLabels("IPv6").Value];
+        int[] counted = [(int)metrics.IptablesRestoreFailures!.WithLabels("IPv4").Value, (int)metrics.IptablesRestoreFailures!.WithLabels("IPv6").Value];
         Assert.Equal(expected, counted);
-        Assert.Equal(expected[1], metrics.IptablesPartialRestoreFailures.WithLabels("IPv6").Value);
-        Assert.Equal(0, metrics.NftablesSyncFailures.WithLabels("IPv6").Value);
+        Assert.Equal(expected[1], metrics.IptablesPartialRestoreFailures!.WithLabels("IPv6").Value);
+        Assert.Null(metrics.NftablesSyncFailures); // not an iptables-mode metric upstream
     }
 
     [Fact]
@@ -269,18 +278,63 @@ public sealed class ProxyDaemonTests : IDisposable
         next.Verify(b => b.CleanupAsync(It.IsAny<CancellationToken>()), Times.Once);
     }
 
+    /// <summary>upstream's NodeEligible: the Node must be known, not being deleted, and not tainted ToBeDeletedByClusterAutoscaler.</summary>
     [Theory]
-    [InlineData("spec: {taints: [{key: ToBeDeletedByClusterAutoscaler, effect: NoSchedule}]}", false)]
-    [InlineData("spec: {taints: [{key: other, effect: NoSchedule}]}", true)]
-    public async Task ANodeOnItsWayOutIsNotEligibleForHealthz(string spec, bool eligible)
+    [InlineData("apiVersion: v1\nkind: Node\nmetadata: {name: node-1}\nspec: {taints: [{key: ToBeDeletedByClusterAutoscaler, effect: NoSchedule}]}\n", false)]
+    [InlineData("apiVersion: v1\nkind: Node\nmetadata: {name: node-1, deletionTimestamp: \"2025-06-01T11:00:00Z\"}\n", false)]
+    [InlineData("apiVersion: v1\nkind: Node\nmetadata: {name: node-1}\nspec: {taints: [{key: other, effect: NoSchedule}]}\n", true)]
+    [InlineData("apiVersion: v1\nkind: Node\nmetadata: {name: node-1}\n", true)]
+    [InlineData("apiVersion: v1\nkind: Node\nmetadata: {name: node-2}\n", false)]
+    [InlineData("", false)]
+    public async Task ANodeThatIsUnknownOrOnItsWayOutIsNotEligibleForHealthz(string node, bool eligible)
     {
         Write("web.yaml", Web);
-        Write("node.yaml", $"apiVersion: v1\nkind: Node\nmetadata: {{name: node-1}}\n{spec}\n");
+        Write("node.yaml", node);
 
         Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
 
         Assert.Equal(eligible, health.Report(includeNode: true).Healthy);
         Assert.True(health.Report(includeNode: false).Healthy);
-        Assert.Contains($"\"nodeEligible\": {(eligible ? "true" : "false")}", health.Report(includeNode: true).Body);
+        Assert.Equal(eligible, System.Text.Json.Nodes.JsonNode.Parse(health.Report(includeNode: true).Body)!["nodeEligible"]!.GetValue<bool>());
+    }
+
+    private const string LocalOnlyElsewhere =
+        "apiVersion: v1\nkind: Service\nmetadata: {name: local, namespace: default}\n"
+        + "spec: {clusterIP: 10.96.0.20, internalTrafficPolicy: Local, type: NodePort, externalTrafficPolicy: Local, ports: [{port: 80, nodePort: 30080}]}\n"
+        + "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+        + "metadata: {name: local-1, namespace: default, labels: {kubernetes.io/service-name: local}}\n"
+        + "addressType: IPv4\nports: [{port: 8080}]\nendpoints: [{addresses: [10.244.2.2], nodeName: node-2}]\n";
+
+    [Fact]
+    public async Task ServicesWhoseLocalPolicyFindsNoEndpointHereAreCountedPerFamilyAndTrafficPolicy()
+    {
+        Write("web.yaml", Web);
+        Write("local.yaml", LocalOnlyElsewhere);
+
+        Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, metrics.NoLocalEndpoints.WithLabels("internal", "IPv4").Value);
+        Assert.Equal(1, metrics.NoLocalEndpoints.WithLabels("external", "IPv4").Value);
+        Assert.Equal(0, metrics.NoLocalEndpoints.WithLabels("internal", "IPv6").Value);
+
+        // The endpoint moves to this node: nothing lacks a local endpoint any more, and the next sync says so.
+        Write("local.yaml", LocalOnlyElsewhere.Replace("nodeName: node-2", "nodeName: node-1", StringComparison.Ordinal));
+        Assert.True(await Daemon().SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        Assert.Equal(0, metrics.NoLocalEndpoints.WithLabels("internal", "IPv4").Value);
+        Assert.Equal(0, metrics.NoLocalEndpoints.WithLabels("external", "IPv4").Value);
+    }
+
+    [Fact]
+    public async Task AFailureMovesOnlyTheCountersTheBackendNames()
+    {
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new ProxySyncException("netlink: EPERM") { Family = IpFamily.IPv4 });
+        backend.Setup(b => b.FailureCounters(It.IsAny<ProxySyncException>())).Returns([]);
+        Write("web.yaml", Web);
+
+        Assert.False(await Daemon().SyncAsync(full: false, TestContext.Current.CancellationToken));
+
+        Assert.Equal(0, metrics.IptablesRestoreFailures!.WithLabels("IPv4").Value);
     }
 }

@@ -1,4 +1,5 @@
 using Proxy.Backends.Ipvs.Netlink;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs.DryRun;
 

@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Proxy.Core.Model;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkConstants;
+using Proxy.Netlink;
+using static Proxy.Backends.Ipvs.Netlink.IpvsNetlinkConstants;
+using static Proxy.Netlink.NetlinkConstants;
 
 namespace Proxy.Backends.Ipvs.Netlink;
 

@@ -1,3 +1,4 @@
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs.Netlink;
 
@@ -8,7 +9,7 @@ namespace Proxy.Backends.Ipvs.Netlink;
 /// </summary>
 public sealed class IpvsNetlinkClient : IIpvsClient, IDisposable
 {
-    private readonly NetlinkSocket socket = new();
+    private readonly NetlinkSocket socket = new(NetlinkProtocol.Generic);
     private readonly ushort family;
 
     public IpvsNetlinkClient()
@@ -17,7 +18,7 @@ public sealed class IpvsNetlinkClient : IIpvsClient, IDisposable
         {
             var sequence = socket.NextSequence();
             var replies = socket.Exchange(IpvsMessages.GetFamily(sequence), sequence, dump: false);
-            family = IpvsDumps.FamilyId(replies.Single(r => r.Type == NetlinkConstants.GenlIdCtrl));
+            family = IpvsDumps.FamilyId(replies.Single(r => r.Type == IpvsNetlinkConstants.GenlIdCtrl));
         }
         catch
         {

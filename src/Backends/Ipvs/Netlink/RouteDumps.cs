@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Net;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkConstants;
+using Proxy.Netlink;
+using static Proxy.Backends.Ipvs.Netlink.IpvsNetlinkConstants;
+using static Proxy.Netlink.NetlinkConstants;
 
 namespace Proxy.Backends.Ipvs.Netlink;
 

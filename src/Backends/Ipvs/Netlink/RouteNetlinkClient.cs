@@ -1,5 +1,6 @@
 using System.Net;
 using Proxy.Core.Model;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs.Netlink;
 
@@ -9,7 +10,7 @@ public sealed class RouteNetlinkClient : ILinkClient, IDisposable
     /// <summary>ENODEV: the kernel's answer to a lookup of a link that does not exist.</summary>
     private const int NoSuchDevice = 19;
 
-    private readonly NetlinkSocket socket = new(NetlinkInterop.NetlinkRoute);
+    private readonly NetlinkSocket socket = new(NetlinkProtocol.Route);
 
     public int? FindLink(string name)
     {
@@ -17,7 +18,7 @@ public sealed class RouteNetlinkClient : ILinkClient, IDisposable
         try
         {
             var replies = socket.Exchange(RouteMessages.GetLink(sequence, name), sequence, dump: false);
-            return replies.Where(r => r.Type == NetlinkConstants.RtmNewLink).Select(RouteDumps.LinkIndex).Cast<int?>().FirstOrDefault();
+            return replies.Where(r => r.Type == IpvsNetlinkConstants.RtmNewLink).Select(RouteDumps.LinkIndex).Cast<int?>().FirstOrDefault();
         }
         catch (NetlinkException e) when (e.Errno == NoSuchDevice)
         {

@@ -1,7 +1,9 @@
 using System.Net;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Core.Model;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkConstants;
+using Proxy.Netlink;
+using static Proxy.Backends.Ipvs.Netlink.IpvsNetlinkConstants;
+using static Proxy.Netlink.NetlinkConstants;
 
 namespace Proxy.Backends.Ipvs.Tests.Netlink;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Proxy.Backends.Ipvs.Netlink;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs.Tests.Netlink;
 

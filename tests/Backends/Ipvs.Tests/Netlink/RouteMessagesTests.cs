@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Proxy.Backends.Ipvs.Netlink;
+using Proxy.Netlink;
 
 namespace Proxy.Backends.Ipvs.Tests.Netlink;
 
@@ -64,11 +65,11 @@ public class RouteMessagesTests
     public void AnAddressDumpIsDecoded_LocalBeforeAddress()
     {
         // As the kernel sends them: a point-to-point IPv4 address (IFA_ADDRESS is the peer) and an IPv6 one.
-        var v4 = new NetlinkWriter(NetlinkConstants.RtmNewAddr, 2, 9).Header([2, 32, 0, 0, 3, 0, 0, 0])
-            .Put(NetlinkConstants.IfaAddress, IPAddress.Parse("192.0.2.9").GetAddressBytes())
-            .Put(NetlinkConstants.IfaLocal, IPAddress.Parse("192.0.2.1").GetAddressBytes()).ToArray();
-        var v6 = new NetlinkWriter(NetlinkConstants.RtmNewAddr, 2, 9).Header([10, 64, 0, 0, 4, 0, 0, 0])
-            .Put(NetlinkConstants.IfaAddress, IPAddress.Parse("fd00::1").GetAddressBytes()).ToArray();
+        var v4 = new NetlinkWriter(IpvsNetlinkConstants.RtmNewAddr, 2, 9).Header([2, 32, 0, 0, 3, 0, 0, 0])
+            .Put(IpvsNetlinkConstants.IfaAddress, IPAddress.Parse("192.0.2.9").GetAddressBytes())
+            .Put(IpvsNetlinkConstants.IfaLocal, IPAddress.Parse("192.0.2.1").GetAddressBytes()).ToArray();
+        var v6 = new NetlinkWriter(IpvsNetlinkConstants.RtmNewAddr, 2, 9).Header([10, 64, 0, 0, 4, 0, 0, 0])
+            .Put(IpvsNetlinkConstants.IfaAddress, IPAddress.Parse("fd00::1").GetAddressBytes()).ToArray();
         var done = new NetlinkWriter(NetlinkConstants.NlmsgDone, 2, 9).ToArray();
 
         var addresses = RouteDumps.Addresses(NetlinkReplies.Split((byte[])[.. v4, .. v6, .. done]));

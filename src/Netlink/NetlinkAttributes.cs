@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>Reads a run of netlink attributes (type-length-value, 4-byte aligned) into type → value.</summary>
 public static class NetlinkAttributes
@@ -32,6 +32,9 @@ public static class NetlinkAttributes
 
     public static ushort BigEndianU16(this IReadOnlyDictionary<ushort, ReadOnlyMemory<byte>> attributes, ushort type) =>
         BinaryPrimitives.ReadUInt16BigEndian(attributes[type].Span);
+
+    public static uint BigEndianU32(this IReadOnlyDictionary<ushort, ReadOnlyMemory<byte>> attributes, ushort type) =>
+        BinaryPrimitives.ReadUInt32BigEndian(attributes[type].Span);
 
     public static uint U32(this IReadOnlyDictionary<ushort, ReadOnlyMemory<byte>> attributes, ushort type) =>
         BinaryPrimitives.ReadUInt32LittleEndian(attributes[type].Span);

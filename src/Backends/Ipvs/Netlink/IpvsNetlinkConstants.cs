@@ -1,17 +1,11 @@
 namespace Proxy.Backends.Ipvs.Netlink;
 
-/// <summary>Values from linux/netlink.h, linux/genetlink.h and linux/ip_vs.h, as the kernel defines them.</summary>
-public static class NetlinkConstants
+/// <summary>
+/// Values from linux/rtnetlink.h, linux/genetlink.h and linux/ip_vs.h, as the kernel defines them (the ones every
+/// netlink family shares are <see cref="Proxy.Netlink.NetlinkConstants"/>).
+/// </summary>
+public static class IpvsNetlinkConstants
 {
-    // linux/netlink.h
-    public const ushort NlmsgError = 2;
-    public const ushort NlmsgDone = 3;
-    public const ushort FlagRequest = 0x1;
-    public const ushort FlagAck = 0x4;
-    public const ushort FlagDump = 0x300;
-    public const ushort FlagExclusive = 0x200;
-    public const ushort FlagCreate = 0x400;
-
     // linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h: links and addresses.
     public const ushort RtmNewLink = 16;
     public const ushort RtmDelLink = 17;
@@ -72,7 +66,4 @@ public static class NetlinkConstants
 
     /// <summary>IP_VS_CONN_F_MASQ: NAT forwarding, the only method kube-proxy uses.</summary>
     public const uint ForwardMasquerade = 0;
-
-    public const ushort AfInet = 2;
-    public const ushort AfInet6 = 10;
 }

@@ -1,6 +1,4 @@
-using Proxy.Backends.Ipvs.Netlink;
-
-namespace Proxy.Backends.Ipvs.Tests.Netlink;
+namespace Proxy.Netlink.Tests;
 
 public class NetlinkRepliesTests
 {
@@ -35,6 +33,17 @@ public class NetlinkRepliesTests
 
         Assert.Equal([(ushort)2, (ushort)3], messages.Select(m => m.Type));
         Assert.Equal(3, Assert.Throws<NetlinkException>(() => NetlinkReplies.ThrowIfError(messages[0])).Errno);
+    }
+
+    [Fact]
+    public void ADumpThatEndsWithAnErrorIsAnError()
+    {
+        // NLMSG_DONE whose payload is -EINTR: netlink_dump_done reports a dump that failed part-way there.
+        byte[] done = [.. BitConverter.GetBytes(20u), 3, 0, 2, 0, .. BitConverter.GetBytes(4u), 0, 0, 0, 0, .. BitConverter.GetBytes(-4)];
+
+        var error = Assert.Throws<NetlinkException>(() => NetlinkReplies.ThrowIfError(Assert.Single(NetlinkReplies.Split(done))));
+
+        Assert.Equal(NetlinkErrno.Interrupted, error.Code);
     }
 
     [Fact]

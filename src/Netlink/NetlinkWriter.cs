@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>
 /// Builds one netlink message: nlmsghdr (host byte order), optional genlmsghdr, then attributes (type-length-value,
 /// each padded to 4 bytes). Nested attributes are opened with <see cref="BeginNested"/> and closed with <see cref="EndNested"/>,
 /// which fills in their length. Multi-byte attribute values are host order unless the kernel wants network order
-/// (ports: <see cref="PutBigEndianU16"/>).
+/// (ports, and everything ctnetlink carries: <see cref="PutBigEndianU16"/>, <see cref="PutBigEndianU32"/>).
 /// </summary>
 public sealed class NetlinkWriter
 {
@@ -40,6 +40,8 @@ public sealed class NetlinkWriter
         return this;
     }
 
+    public NetlinkWriter PutU8(ushort type, byte value) => Put(type, [value]);
+
     public NetlinkWriter PutU16(ushort type, ushort value) => Put(type, BitConverter.GetBytes(value));
 
     public NetlinkWriter PutBigEndianU16(ushort type, ushort value)
@@ -50,6 +52,13 @@ public sealed class NetlinkWriter
     }
 
     public NetlinkWriter PutU32(ushort type, uint value) => Put(type, BitConverter.GetBytes(value));
+
+    public NetlinkWriter PutBigEndianU32(ushort type, uint value)
+    {
+        var data = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(data, value);
+        return Put(type, data);
+    }
 
     /// <summary>A NUL-terminated string, as the kernel's NLA_NUL_STRING / NLA_STRING policies accept.</summary>
     public NetlinkWriter PutString(ushort type, string value) => Put(type, [.. Encoding.ASCII.GetBytes(value), 0]);

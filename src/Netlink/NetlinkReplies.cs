@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkConstants;
+using static Proxy.Netlink.NetlinkConstants;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>Reads the netlink messages in one received datagram.</summary>
 public static class NetlinkReplies
@@ -31,17 +31,22 @@ public static class NetlinkReplies
         return messages;
     }
 
-    /// <summary>Throws <see cref="NetlinkException"/> for an NLMSG_ERROR with a non-zero code; an ACK (code 0) passes.</summary>
+    /// <summary>
+    /// Throws <see cref="NetlinkException"/> for an NLMSG_ERROR with a non-zero code, or an NLMSG_DONE that ends a
+    /// dump with one (the kernel reports a dump that failed part-way there); an ACK (code 0) passes.
+    /// </summary>
     public static void ThrowIfError(Message message)
     {
-        if (message.Type != NlmsgError)
+        var errno = Errno(message);
+        if (errno != 0)
         {
-            return;
-        }
-        var code = BinaryPrimitives.ReadInt32LittleEndian(message.Payload.Span);
-        if (code != 0)
-        {
-            throw new NetlinkException(-code, message.Sequence);
+            throw new NetlinkException(errno, message.Sequence);
         }
     }
+
+    /// <summary>The positive errno an NLMSG_ERROR or NLMSG_DONE carries (0: an ACK, or a dump that ended well); 0 for any other message.</summary>
+    public static int Errno(Message message) =>
+        message.Type is NlmsgError or NlmsgDone && message.Payload.Length >= 4
+            ? -BinaryPrimitives.ReadInt32LittleEndian(message.Payload.Span)
+            : 0;
 }

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>A netlink socket's file descriptor, closed exactly once.</summary>
 public sealed class SafeNetlinkHandle : SafeHandleMinusOneIsInvalid

@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
-using static Proxy.Backends.Ipvs.Netlink.NetlinkInterop;
+using static Proxy.Netlink.NetlinkInterop;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>
-/// A netlink socket (generic netlink for IPVS, rtnetlink for links and addresses): send requests, collect the
-/// replies by sequence number until each one's ACK (or the end of a dump). Blocking, with a receive timeout so a
-/// silent kernel cannot hang a sync; used by one caller at a time.
+/// A netlink socket of one <see cref="NetlinkProtocol"/> (generic netlink for IPVS, rtnetlink for links and addresses):
+/// send requests, collect the replies by sequence number until each one's ACK (or the end of a dump). Blocking, with
+/// a receive timeout so a silent kernel cannot hang a sync; used by one caller at a time.
 /// </summary>
 public sealed class NetlinkSocket : IDisposable
 {
@@ -26,12 +26,12 @@ public sealed class NetlinkSocket : IDisposable
     private readonly byte[] buffer = new byte[ReceiveBuffer];
     private uint sequence;
 
-    public NetlinkSocket(int protocol = NetlinkGeneric)
+    public NetlinkSocket(NetlinkProtocol protocol)
     {
-        handle = NetlinkInterop.Socket(AfNetlink, SockRaw | SockCloexec, protocol);
+        handle = NetlinkInterop.Socket(AfNetlink, SockRaw | SockCloexec, (int)protocol);
         if (handle.IsInvalid)
         {
-            throw new NetlinkException($"cannot open a netlink socket (protocol {protocol}): errno {Marshal.GetLastPInvokeError()}");
+            throw new NetlinkException($"cannot open a netlink socket (protocol {protocol})", Marshal.GetLastPInvokeError());
         }
         var local = new SockaddrNl { Family = AfNetlink };
         Check(Bind(handle, local, Marshal.SizeOf<SockaddrNl>()), "bind");
@@ -45,24 +45,21 @@ public sealed class NetlinkSocket : IDisposable
     /// <summary>Sends <paramref name="request"/> (built with <paramref name="sequenceUsed"/>) and returns its data replies; throws <see cref="NetlinkException"/> on an error reply.</summary>
     public List<NetlinkReplies.Message> Exchange(byte[] request, uint sequenceUsed, bool dump)
     {
-        Send(request, request.Length);
         var replies = new List<NetlinkReplies.Message>();
-        while (true)
-        {
-            foreach (var message in ReceiveOnce())
-            {
-                if (message.Sequence != sequenceUsed)
-                {
-                    continue; // a late reply to an earlier request
-                }
-                NetlinkReplies.ThrowIfError(message);
-                if (message.Type == NetlinkConstants.NlmsgDone || (!dump && message.Type == NetlinkConstants.NlmsgError))
-                {
-                    return replies;
-                }
-                replies.Add(message);
-            }
-        }
+        Send(request, request.Length);
+        Collect(sequenceUsed, dump, replies.Add);
+        return replies;
+    }
+
+    /// <summary>
+    /// Sends a dump request and hands each data reply to <paramref name="onReply"/> as it arrives, so a large table
+    /// (conntrack's can hold a million flows) is decoded on the way in rather than held whole; throws
+    /// <see cref="NetlinkException"/> on an error reply.
+    /// </summary>
+    public void Dump(byte[] request, uint sequenceUsed, Action<NetlinkReplies.Message> onReply)
+    {
+        Send(request, request.Length);
+        Collect(sequenceUsed, dump: true, onReply);
     }
 
     /// <summary>
@@ -72,7 +69,22 @@ public sealed class NetlinkSocket : IDisposable
     /// </summary>
     public void ExchangeAll(IReadOnlyList<(uint Sequence, byte[] Request)> requests, Func<int, string> describe)
     {
-        NetlinkException? first = null;
+        var errnos = ExchangeEach(requests);
+        var first = Array.FindIndex(errnos, e => e != 0);
+        if (first >= 0)
+        {
+            throw new NetlinkException(describe(first), new NetlinkException(errnos[first], requests[first].Sequence));
+        }
+    }
+
+    /// <summary>
+    /// Sends requests that each ask for an ACK, several per datagram, and waits for every ACK, as
+    /// <see cref="ExchangeAll"/>, for callers to whom some refusals are answers (ENOENT: already gone).
+    /// </summary>
+    /// <returns>For each request, in order, the errno the kernel refused it with, or 0 when it was done.</returns>
+    public int[] ExchangeEach(IReadOnlyList<(uint Sequence, byte[] Request)> requests)
+    {
+        var errnos = new int[requests.Count];
         var index = 0;
         var chunk = new byte[BatchBytes];
         while (index < requests.Count)
@@ -96,35 +108,45 @@ public sealed class NetlinkSocket : IDisposable
             {
                 foreach (var message in ReceiveOnce())
                 {
-                    if (message.Type != NetlinkConstants.NlmsgError || !pending.Remove(message.Sequence, out var which))
+                    if (message.Type == NetlinkConstants.NlmsgError && pending.Remove(message.Sequence, out var which))
                     {
-                        continue;
-                    }
-                    try
-                    {
-                        NetlinkReplies.ThrowIfError(message);
-                    }
-                    catch (NetlinkException e) when (first is null)
-                    {
-                        first = new NetlinkException(describe(which), e);
+                        errnos[which] = NetlinkReplies.Errno(message);
                     }
                 }
             }
         }
-        if (first is not null)
-        {
-            throw first;
-        }
+        return errnos;
     }
 
     public void Dispose() => handle.Dispose();
+
+    /// <summary>Reads replies to <paramref name="sequenceUsed"/> until its ACK, or the end of its dump; data replies go to <paramref name="onReply"/>.</summary>
+    private void Collect(uint sequenceUsed, bool dump, Action<NetlinkReplies.Message> onReply)
+    {
+        while (true)
+        {
+            foreach (var message in ReceiveOnce())
+            {
+                if (message.Sequence != sequenceUsed)
+                {
+                    continue; // a late reply to an earlier request
+                }
+                NetlinkReplies.ThrowIfError(message);
+                if (message.Type == NetlinkConstants.NlmsgDone || (!dump && message.Type == NetlinkConstants.NlmsgError))
+                {
+                    return;
+                }
+                onReply(message);
+            }
+        }
+    }
 
     private void Send(byte[] data, int length)
     {
         var kernel = new SockaddrNl { Family = AfNetlink };
         if (SendTo(handle, data.AsSpan(0, length), (nuint)length, 0, kernel, Marshal.SizeOf<SockaddrNl>()) < 0)
         {
-            throw new NetlinkException($"netlink send failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new NetlinkException("netlink send failed", Marshal.GetLastPInvokeError());
         }
     }
 
@@ -133,7 +155,7 @@ public sealed class NetlinkSocket : IDisposable
         var received = Receive(handle, buffer, (nuint)buffer.Length, 0);
         if (received < 0)
         {
-            throw new NetlinkException($"netlink receive failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new NetlinkException("netlink receive failed", Marshal.GetLastPInvokeError());
         }
         return NetlinkReplies.Split(buffer.AsMemory(0, (int)received).ToArray());
     }
@@ -142,7 +164,7 @@ public sealed class NetlinkSocket : IDisposable
     {
         if (result != 0)
         {
-            throw new NetlinkException($"netlink {call} failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new NetlinkException($"netlink {call} failed", Marshal.GetLastPInvokeError());
         }
     }
 }

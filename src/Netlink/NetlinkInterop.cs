@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Proxy.Backends.Ipvs.Netlink;
+namespace Proxy.Netlink;
 
 /// <summary>
 /// The libc calls a netlink socket needs. .NET's Socket has no AF_NETLINK address, so the client opens the socket
@@ -11,8 +11,6 @@ internal static partial class NetlinkInterop
     public const int AfNetlink = 16;
     public const int SockRaw = 3;
     public const int SockCloexec = 0x80000;
-    public const int NetlinkRoute = 0;
-    public const int NetlinkGeneric = 16;
     public const int SolSocket = 1;
     public const int SoRcvtimeo = 20;
     public const int SoRcvbuf = 8;
