@@ -57,11 +57,24 @@ public static class NftNames
     /// <summary>Every destination whose key has an address (cluster, external and load-balancer IPs) or only a port (node ports).</summary>
     public static string Prefix(Destination destination) => destination == Destination.NodePort ? "nodeport-" : "";
 
-    /// <summary>The DNAT map of one endpoint set of N endpoints: destination key . index → endpoint.</summary>
-    public static string EndpointMap(Destination destination, EndpointSetKind set, int endpoints) => $"{Prefix(destination)}{Set(set)}-endpoints-{endpoints}";
+    /// <summary>
+    /// The DNAT map of one endpoint set of N endpoints for one protocol: destination key . index → endpoint. TCP's
+    /// names have no suffix, UDP's and SCTP's end in <c>-udp</c>, <c>-sctp</c> (see <see cref="ProtocolSuffix"/>).
+    /// </summary>
+    public static string EndpointMap(Destination destination, EndpointSetKind set, int endpoints, string protocol) =>
+        $"{Prefix(destination)}{Set(set)}-endpoints-{endpoints}{ProtocolSuffix(protocol)}";
 
-    /// <summary>The shared chain of one route for N endpoints: its masquerade rule, then the DNAT through its map.</summary>
-    public static string RouteChain(Destination destination, NftRoute route, int endpoints) => $"{Prefix(destination)}{route.Label}-dnat-{endpoints}";
+    /// <summary>The shared chain of one route for N endpoints of one protocol: its masquerade rule, then the DNAT through its map.</summary>
+    public static string RouteChain(Destination destination, NftRoute route, int endpoints, string protocol) =>
+        $"{Prefix(destination)}{route.Label}-dnat-{endpoints}{ProtocolSuffix(protocol)}";
+
+    /// <summary>
+    /// Endpoint maps and route chains are per protocol because a map's value type names one: nft 1.0.6 cannot read a
+    /// value typed <c>ip daddr . th dport</c> back from the kernel ("conflicting protocols specified: ip vs. th"), so
+    /// no later transaction could add a rule using such a map; typed <c>tcp dport</c>, the DNAT rule gets an implicit
+    /// <c>meta l4proto tcp</c> and would never translate UDP or SCTP. One map per protocol makes that match right.
+    /// </summary>
+    public static string ProtocolSuffix(string protocol) => protocol == "tcp" ? "" : "-" + protocol;
 
     /// <summary>A service port's own chain for one route (session affinity only).</summary>
     public static string AffinityChain(ServicePortName port, NftRoute route) => $"{route.Label}-{PortBase(port)}";

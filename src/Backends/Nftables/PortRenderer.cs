@@ -110,12 +110,11 @@ internal sealed class PortRenderer(ServicePort port, NftSyntax f, Dictionary<str
         }
         var endpoints = port.EndpointsOf(route.Set);
         var n = endpoints.Count;
-        var map = EndpointMap(destination, route.Set, n);
-        var chain = RouteChain(destination, route, n);
-        // The value is address . port for every protocol; its type is spelled "tcp dport" because nft 1.0.6 cannot read
-        // "ip daddr . th dport" back from the kernel ("conflicting protocols specified: ip vs. th") when a later
-        // transaction adds a rule that uses the map.
-        Use(map, () => [new NftSet(f.Family, Table, "map", map, $"typeof {f.KeyOf(destination)} . numgen random mod {n} : {f.Family} daddr . tcp dport")]);
+        var map = EndpointMap(destination, route.Set, n, proto);
+        var chain = RouteChain(destination, route, n, proto);
+        // The value's type names the port's protocol, which nft turns into a "meta l4proto" match on the DNAT rule
+        // (why the maps are per protocol: NftNames.ProtocolSuffix).
+        Use(map, () => [new NftSet(f.Family, Table, "map", map, $"typeof {f.KeyOf(destination)} . numgen random mod {n} : {f.Family} daddr . {proto} dport")]);
         Use(chain, () =>
         {
             var rules = ImmutableArray.CreateBuilder<NftObject>();

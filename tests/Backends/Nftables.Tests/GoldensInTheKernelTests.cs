@@ -35,6 +35,27 @@ public partial class GoldensInTheKernelTests
         Assert.Equal(TableListing.Blocks(table), TableListing.Blocks(ns.Exec("nft", null, "list", "table", family, NftNames.Table).Output));
     }
 
+    /// <summary>
+    /// nft derives a protocol match from the value type of the map a DNAT rule uses: the kernel's rule for a UDP
+    /// service's route must match UDP (listed as "udp dport"), or its datagrams would never be translated.
+    /// </summary>
+    [Fact]
+    public void AUdpServicesDnatRuleMatchesUdpInTheKernel()
+    {
+        var payload = File.ReadAllText(GoldenFiles.Output("testdata", "render", "multiport-named", "expected.nft"));
+        using var ns = KernelNamespace.Create("nft");
+        Assert.Equal(0, ns.Exec("nft", payload, "-f", "-").ExitCode);
+
+        var route = UdpRoute().Match(ns.Exec("nft", null, "list", "map", "ip", NftNames.Table, NftNames.ServiceIPs).Output).Groups[1].Value;
+        var chain = ns.Exec("nft", null, "list", "chain", "ip", NftNames.Table, route).Output;
+
+        Assert.Contains("meta l4proto . udp dport . numgen", chain);
+        Assert.DoesNotContain("tcp", chain);
+    }
+
+    [GeneratedRegex(@"udp \. 53 comment ""[^""]*"" : goto ([\w-]+)")]
+    private static partial Regex UdpRoute();
+
     [GeneratedRegex(@"^add (chain|set|map) ip6? kube-proxy (\S+)", RegexOptions.Multiline)]
     private static partial Regex Declared();
 }
