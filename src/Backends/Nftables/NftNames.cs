@@ -5,9 +5,9 @@ namespace Proxy.Backends.Nftables;
 
 /// <summary>
 /// Names in our tables, as data (the layout is described in this folder's README). Shared objects have fixed names, or
-/// names made of a route label and an endpoint count; the only per-service objects are those of session affinity,
-/// named as upstream names its own: <c>HASH-ns/name/proto/port</c> (and <c>…__ip/port</c> per endpoint), where HASH is
-/// the first 8 base32 characters of the SHA-256 of the rest.
+/// names made of a route label, an endpoint count and a protocol suffix; the only per-service objects are those of
+/// session affinity, named as upstream names its own: <c>HASH-ns/name/proto/port</c> (and <c>…__ip/port</c> per
+/// endpoint), where HASH is the first 8 base32 characters of the SHA-256 of the rest.
 /// </summary>
 /// <remarks>
 /// Budget: nft names are at most <see cref="NameLengthMax"/> bytes. A per-service name is a prefix of at most
