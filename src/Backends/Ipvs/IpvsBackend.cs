@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Backends.Ipvs.Ipsets;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Ipvs.Rules;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Backends.Ipvs.Ipsets;
 using Proxy.Core.Model;
 
@@ -34,7 +34,7 @@ public static class IpvsRules
     }
 
     /// <summary>Removes our jumps and chains (those that exist) and nothing else.</summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel) => RestorePlanner.Cleanup(kernel, IpvsChains.IsOwned);
+    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, IpvsChains.IsOwned);
 
     /// <summary>
     /// Upstream's set-to-chain jumps (ipsetWithIptablesChain), in its order: each -LOCAL set RETURNs before its twin
@@ -42,18 +42,18 @@ public static class IpvsRules
     /// </summary>
     private static readonly (string Set, string Table, string From, string To, string Match, string? Protocol)[] SetJumps =
     [
-        (IpsetNames.LoopBack, BaseChains.Nat, IpvsChains.Postrouting, "MASQUERADE", "dst,dst,src", null),
-        (IpsetNames.LoadBalancer, BaseChains.Nat, IpvsChains.Services, IpvsChains.LoadBalancer, "dst,dst", null),
-        (IpsetNames.LoadBalancerLocal, BaseChains.Nat, IpvsChains.LoadBalancer, "RETURN", "dst,dst", null),
-        (IpsetNames.NodePortLocalTcp, BaseChains.Nat, IpvsChains.NodePort, "RETURN", "dst", "tcp"),
-        (IpsetNames.NodePortTcp, BaseChains.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst", "tcp"),
-        (IpsetNames.NodePortLocalUdp, BaseChains.Nat, IpvsChains.NodePort, "RETURN", "dst", "udp"),
-        (IpsetNames.NodePortUdp, BaseChains.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst", "udp"),
-        (IpsetNames.NodePortLocalSctp, BaseChains.Nat, IpvsChains.NodePort, "RETURN", "dst,dst", "sctp"),
-        (IpsetNames.NodePortSctp, BaseChains.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst,dst", "sctp"),
-        (IpsetNames.LoadBalancerFirewall, BaseChains.Filter, IpvsChains.Firewall, IpvsChains.SourceRangesFirewall, "dst,dst", null),
-        (IpsetNames.LoadBalancerSourceCidr, BaseChains.Filter, IpvsChains.SourceRangesFirewall, "RETURN", "dst,dst,src", null),
-        (IpsetNames.LoadBalancerSourceIP, BaseChains.Filter, IpvsChains.SourceRangesFirewall, "RETURN", "dst,dst,src", null),
+        (IpsetNames.LoopBack, TableNames.Nat, IpvsChains.Postrouting, "MASQUERADE", "dst,dst,src", null),
+        (IpsetNames.LoadBalancer, TableNames.Nat, IpvsChains.Services, IpvsChains.LoadBalancer, "dst,dst", null),
+        (IpsetNames.LoadBalancerLocal, TableNames.Nat, IpvsChains.LoadBalancer, "RETURN", "dst,dst", null),
+        (IpsetNames.NodePortLocalTcp, TableNames.Nat, IpvsChains.NodePort, "RETURN", "dst", "tcp"),
+        (IpsetNames.NodePortTcp, TableNames.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst", "tcp"),
+        (IpsetNames.NodePortLocalUdp, TableNames.Nat, IpvsChains.NodePort, "RETURN", "dst", "udp"),
+        (IpsetNames.NodePortUdp, TableNames.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst", "udp"),
+        (IpsetNames.NodePortLocalSctp, TableNames.Nat, IpvsChains.NodePort, "RETURN", "dst,dst", "sctp"),
+        (IpsetNames.NodePortSctp, TableNames.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst,dst", "sctp"),
+        (IpsetNames.LoadBalancerFirewall, TableNames.Filter, IpvsChains.Firewall, IpvsChains.SourceRangesFirewall, "dst,dst", null),
+        (IpsetNames.LoadBalancerSourceCidr, TableNames.Filter, IpvsChains.SourceRangesFirewall, "RETURN", "dst,dst,src", null),
+        (IpsetNames.LoadBalancerSourceIP, TableNames.Filter, IpvsChains.SourceRangesFirewall, "RETURN", "dst,dst,src", null),
     ];
 
     /// <summary>Every rule, in upstream's order within each chain (writeIptablesRules).</summary>
@@ -65,7 +65,7 @@ public static class IpvsRules
         var mark = "0x" + (1 << masqueradeBit).ToString("x", CultureInfo.InvariantCulture);
         string Set(string name) => IpsetNames.Of(name, family);
         string Match(string name) => $"-m comment --comment \"{IpsetNames.CommentOf(name)}\" -m set --match-set {Set(name)}";
-        const string nat = BaseChains.Nat, filter = BaseChains.Filter;
+        const string nat = TableNames.Nat, filter = TableNames.Filter;
 
         // Node-local clients of loopback are never proxied (upstream's first rule).
         yield return (nat, IpvsChains.Services, $"-s {(family == IpFamily.IPv4 ? "127.0.0.0/8" : "::1/128")} -j RETURN");
