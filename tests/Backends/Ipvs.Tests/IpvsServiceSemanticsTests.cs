@@ -108,6 +108,18 @@ public class IpvsServiceSemanticsTests
     }
 
     [Fact]
+    public async Task ASourceRangeOfEveryAddressIsWrittenAsItsTwoHalves_WhichIpsetAccepts()
+    {
+        await Sync(Port("open", 3, Web1) with
+        {
+            LoadBalancerIPs = EquatableArray.Create(IPAddress.Parse("203.0.113.3")),
+            LoadBalancerSourceRanges = EquatableArray.Create(IPNetwork.Parse("0.0.0.0/0")),
+        });
+
+        Assert.Equal(["203.0.113.3,tcp:80,0.0.0.0/1", "203.0.113.3,tcp:80,128.0.0.0/1"], Set("KUBE-LOAD-BALANCER-SOURCE-CIDR"));
+    }
+
+    [Fact]
     public async Task ExternalPolicyLocal_ExternalVirtualServersGetOnlyTheLocalSet_AndKeepTheSource()
     {
         await Sync(ExternalLocal(Port("etplocal", 4, Web1, Rem1) with

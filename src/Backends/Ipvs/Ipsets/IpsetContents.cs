@@ -96,7 +96,7 @@ public sealed class IpsetContents
         }
         set(IpsetNames.LoadBalancerFirewall).Add(entry);
         var hostBits = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
-        foreach (var range in port.LoadBalancerSourceRanges)
+        foreach (var range in port.LoadBalancerSourceRanges.SelectMany(Halves))
         {
             var isHost = range.PrefixLength == hostBits;
             if (isHost && port.LoadBalancerIPs.Contains(range.BaseAddress))
@@ -109,6 +109,18 @@ public sealed class IpsetContents
                 set(IpsetNames.LoadBalancerSourceCidr).Add($"{entry},{(isHost ? range.BaseAddress.ToString() : range.ToString())}");
             }
         }
+    }
+
+    /// <summary>ipset's hash:*,net types refuse a prefix of 0: "every source" is written as its two halves (/1 each).</summary>
+    private static IEnumerable<IPNetwork> Halves(IPNetwork range)
+    {
+        if (range.PrefixLength != 0)
+        {
+            return [range];
+        }
+        var upper = range.BaseAddress.GetAddressBytes();
+        upper[0] = 0x80;
+        return [new IPNetwork(range.BaseAddress, 1), new IPNetwork(new IPAddress(upper), 1)];
     }
 
     private static string Number(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
