@@ -9,11 +9,8 @@ namespace Proxy.Backends.Iptables;
 /// </summary>
 public static class BaseChains
 {
-    public const string Filter = "filter";
-    public const string Nat = "nat";
-
-    /// <summary>Tables in payload order.</summary>
-    public static readonly ImmutableArray<string> Tables = [Filter, Nat];
+    public const string Filter = TableNames.Filter;
+    public const string Nat = TableNames.Nat;
 
     public static readonly ImmutableArray<(string Table, string Chain)> Owned =
     [

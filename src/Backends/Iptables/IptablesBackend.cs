@@ -123,7 +123,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
             families.Add(new FamilySync(state.Family, familyFull)
             {
                 RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal),
-                RulesWrittenByTable = BaseChains.Tables.ToImmutableDictionary(t => t, transaction.RulesWrittenIn, StringComparer.Ordinal),
+                RulesWrittenByTable = TableNames.All.ToImmutableDictionary(t => t, transaction.RulesWrittenIn, StringComparer.Ordinal),
             });
             servicePorts += state.Services.Count;
             changed += changedHere;

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Proxy.Core.Model;
-using static Proxy.Backends.Iptables.RuleText;
+using static Proxy.Backends.Xtables.RuleText;
 
 namespace Proxy.Backends.Iptables;
 

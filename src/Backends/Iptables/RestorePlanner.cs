@@ -11,7 +11,7 @@ public static class RestorePlanner
     /// <param name="changedServicePorts">Service ports with a chain written or removed.</param>
     public static RestoreTransaction Full(RuleSet desired, KernelRules kernel, out int changedServicePorts)
     {
-        var transaction = new RestoreTransaction();
+        var transaction = new RestoreTransaction(ChainNames.IsGenerated);
         var owners = new HashSet<string>(StringComparer.Ordinal);
         // What iptables-save showed is what the kernel holds: a periodic full sync of 10k services rewrites nothing that
         // nobody changed (upstream rewrites everything; at that size, seconds of CPU every sync period).
@@ -27,7 +27,7 @@ public static class RestorePlanner
                 transaction.InsertFirst(table, builtIn, rule);
             }
         }
-        foreach (var table in BaseChains.Tables)
+        foreach (var table in TableNames.All)
         {
             foreach (var stale in kernel.Chains(table).Where(c => ChainNames.IsGenerated(c) && !desired.Contains(table, c)))
             {
@@ -41,7 +41,7 @@ public static class RestorePlanner
     /// <summary>Only for a <paramref name="previous"/> with the same jump rules: a change of those needs a full sync.</summary>
     public static RestoreTransaction Partial(RuleSet desired, RuleSet previous, out int changedServicePorts)
     {
-        var transaction = new RestoreTransaction();
+        var transaction = new RestoreTransaction(ChainNames.IsGenerated);
         var owners = new HashSet<string>(StringComparer.Ordinal);
         // An unchanged service port's chains are the very instances applied last time (the renderer's cache): only the
         // rest — a changed port's chains, the shared chains rebuilt at every render — are compared by name and rules.
@@ -72,28 +72,7 @@ public static class RestorePlanner
     /// Deletes every rule that jumps from a chain we do not own into one we own (our jumps from built-in chains,
     /// and any left by upstream kube-proxy), then flushes and removes every chain we own.
     /// </summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel) => Cleanup(kernel, BaseChains.IsOwned);
-
-    /// <summary>The same cleanup for another owner of chains (IPVS mode's chains): <paramref name="owned"/> takes table and chain.</summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel, Func<string, string, bool> owned)
-    {
-        var transaction = new RestoreTransaction();
-        foreach (var table in BaseChains.Tables)
-        {
-            foreach (var (chain, rule) in kernel.Rules(table))
-            {
-                if (!owned(table, chain) && JumpTarget(rule) is { } target && owned(table, target))
-                {
-                    transaction.DeleteRule(table, chain, rule);
-                }
-            }
-            foreach (var chain in kernel.Chains(table).Where(c => owned(table, c)))
-            {
-                transaction.DeleteChain(table, chain);
-            }
-        }
-        return transaction;
-    }
+    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, BaseChains.IsOwned);
 
     private static void Write(RestoreTransaction transaction, ChainRules chain, HashSet<string> owners)
     {
@@ -106,17 +85,5 @@ public static class RestorePlanner
         {
             owners.Add(chain.Owner);
         }
-    }
-
-    private static string? JumpTarget(string rule)
-    {
-        var at = rule.LastIndexOf("-j ", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-        var rest = rule[(at + 3)..];
-        var end = rest.IndexOf(' ', StringComparison.Ordinal);
-        return end < 0 ? rest : rest[..end];
     }
 }

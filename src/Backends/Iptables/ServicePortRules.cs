@@ -1,5 +1,5 @@
 using Proxy.Core.Model;
-using static Proxy.Backends.Iptables.RuleText;
+using static Proxy.Backends.Xtables.RuleText;
 
 namespace Proxy.Backends.Iptables;
 

@@ -1,4 +1,4 @@
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Backends.Ipvs.Ipsets;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Ipvs.Rules;

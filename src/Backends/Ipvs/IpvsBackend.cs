@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Backends.Ipvs.Ipsets;
 using Proxy.Backends.Ipvs.Netlink;
 using Proxy.Backends.Ipvs.Rules;
@@ -63,8 +63,8 @@ public sealed partial class IpvsBackend(
         [.. IpvsSysctls.For(options).Select(s => new KernelSetting(s.Path, s.Value, s.Why,
             IfMissing: s.Path.StartsWith("net/ipv4/vs/", StringComparison.Ordinal) ? "this kernel has no IPVS (load the ip_vs module: modprobe ip_vs)" : null))];
 
-    /// <summary>Cluster IPs and node ports from the cluster set, for now: ipvs mode's traffic policies are not rendered yet.</summary>
-    public ServiceFeatures Renders => ServiceFeatures.None;
+    /// <summary>Every feature of the model, as upstream's ipvs proxier programs it (a Local policy with no local endpoint falls back to the cluster set).</summary>
+    public ServiceFeatures Renders => ServiceFeatures.All;
 
     public Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken) =>
         applied.GuardAsync(async () =>
@@ -138,8 +138,10 @@ public sealed partial class IpvsBackend(
         var addresses = links.GetAddresses(family);
         var bound = addresses.Where(a => a.LinkIndex == index).Select(a => a.Address).ToHashSet();
         var nodeAddresses = NodeAddresses(addresses, index);
-        var serviceAddresses = state.Services.Select(p => p.ClusterIP).Distinct().ToList();
-        var contents = IpsetContents.From(state, nodeAddresses, serviceAddresses);
+        var nodePortAddresses = NodePortAddresses(state, nodeAddresses);
+        // Upstream binds external and load-balancer IPs too: they must be local for IPVS to see their traffic.
+        var serviceAddresses = state.Services.SelectMany(p => p.LoadBalancerIPs.Concat(p.ExternalIPs).Prepend(p.ClusterIP)).Distinct().ToList();
+        var contents = IpsetContents.From(state, nodePortAddresses, serviceAddresses);
 
         // Sets first: the rules and virtual servers below rely on them.
         var servedNodePorts = state.Services.Where(p => p.NodePort != 0).Select(p => (p.Protocol, p.NodePort)).ToHashSet();
@@ -177,10 +179,11 @@ public sealed partial class IpvsBackend(
 
         var serviceAddressSet = serviceAddresses.ToHashSet();
         var ourAddresses = bound.Union(serviceAddressSet).ToHashSet();
-        var nodeAddressSet = nodeAddresses.ToHashSet();
+        // Every node address, chosen for node ports or not: a node port left on one that is no longer chosen is still ours.
+        var nodeAddressSet = nodeAddresses.Concat(nodePortAddresses).ToHashSet();
         bool Owned(IpvsVirtualServer vs) => Owns(vs, ourAddresses, nodeAddressSet, nodePortsOwned);
         var current = full ? Dump(kernelIpvs, family) : Refresh(kernelIpvs, previous!.Table);
-        var wanted = IpvsDesiredService.From(state, Scheduler, nodeAddresses);
+        var wanted = IpvsDesiredService.From(state, Scheduler, nodePortAddresses);
         var operations = IpvsPlanner.Plan(wanted, current, Owned);
         if (operations.Count > 0)
         {
@@ -220,6 +223,15 @@ public sealed partial class IpvsBackend(
             .Select(a => a.Address)
             .Distinct()
             .OrderBy(a => a.GetAddressBytes(), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))];
+
+    /// <summary>
+    /// Where this family's node ports get virtual servers: every node address (<see cref="NodeAddresses"/>) unless
+    /// --nodeport-addresses chose some; never loopback, which IPVS mode does not serve (upstream skips it too).
+    /// </summary>
+    private static List<IPAddress> NodePortAddresses(ProxyState state, List<IPAddress> nodeAddresses) =>
+        state.Node.NodePorts.AllLocal
+            ? nodeAddresses
+            : [.. state.Node.NodePorts.Addresses.Where(a => a.Family() == state.Family && !IPAddress.IsLoopback(a)).Distinct()];
 
     private static Dictionary<IpvsVirtualServer, IReadOnlyList<IpvsDestinationState>> Dump(IIpvsClient client, IpFamily family) =>
         client.GetServices()

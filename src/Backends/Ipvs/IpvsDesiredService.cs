@@ -7,28 +7,49 @@ namespace Proxy.Backends.Ipvs;
 public sealed record IpvsDesiredService(IpvsVirtualServer Service, EquatableArray<IpvsRealServer> Destinations)
 {
     /// <summary>
-    /// The model in IPVS terms: one virtual server per cluster IP and port, and one per node address for a node port;
-    /// real servers are the endpoints. A port without endpoints keeps its virtual server with no real servers (its
-    /// rejection is the iptables part's job, as upstream).
+    /// The model in IPVS terms, as upstream's ipvs proxier lays it out: one virtual server for the cluster IP with the
+    /// internal route's endpoints; one per external IP, per load-balancer IP and per node-port address with the external
+    /// route's. Session affinity makes each of them persistent with the affinity's timeout. A port without endpoints
+    /// keeps its virtual servers with no real servers (IPVS answers ICMP port unreachable: REJECT).
     /// </summary>
-    public static List<IpvsDesiredService> From(ProxyState state, string scheduler, IReadOnlyList<IPAddress> nodeAddresses)
+    /// <param name="nodePortAddresses">The addresses node ports are served on, already of this family.</param>
+    public static List<IpvsDesiredService> From(ProxyState state, string scheduler, IReadOnlyList<IPAddress> nodePortAddresses)
     {
         var result = new List<IpvsDesiredService>();
-        var flags = IpvsVirtualServer.FlagsFor(scheduler);
+        var schedulerFlags = IpvsVirtualServer.FlagsFor(scheduler);
         foreach (var port in state.Services)
         {
-            // Until ipvs mode renders traffic policies (and warns for each service that has one), both kinds of traffic
-            // use the cluster set.
-            var destinations = port.ClusterEndpoints.Select(e => new IpvsRealServer(e.Address, e.Port, 1)).ToEquatableArray();
-            result.Add(new IpvsDesiredService(new IpvsVirtualServer(port.ClusterIP, port.Protocol, port.Port, scheduler, flags), destinations));
+            var (flags, timeout) = port.Affinity is { } affinity
+                ? (schedulerFlags | IpvsVirtualServer.PersistentFlag, (uint)affinity.TimeoutSeconds)
+                : (schedulerFlags, 0u);
+            IpvsDesiredService On(IPAddress address, int number, EquatableArray<IpvsRealServer> destinations) =>
+                new(new IpvsVirtualServer(address, port.Protocol, number, scheduler, flags, timeout), destinations);
+
+            result.Add(On(port.ClusterIP, port.Port, RealServers(port, port.Internal)));
+            var external = RealServers(port, port.External);
+            result.AddRange(port.ExternalIPs.Concat(port.LoadBalancerIPs).Distinct().Select(a => On(a, port.Port, external)));
             if (port.NodePort != 0)
             {
-                foreach (var address in nodeAddresses.Where(a => a.AddressFamily == port.ClusterIP.AddressFamily))
-                {
-                    result.Add(new IpvsDesiredService(new IpvsVirtualServer(address, port.Protocol, port.NodePort, scheduler, flags), destinations));
-                }
+                result.AddRange(nodePortAddresses.Select(a => On(a, port.NodePort, external)));
             }
         }
-        return result;
+        // A destination two ports claim is the reconciler's to settle; should one slip through, the first keeps it.
+        return [.. result.DistinctBy(d => (d.Service.Address, d.Service.Protocol, d.Service.Port))];
+    }
+
+    /// <summary>
+    /// The real servers of one route. A Local route that finds no local endpoint falls back to the cluster set, as
+    /// upstream's ipvs proxier does (kubernetes#97081: pods of this node keep reaching the service), where iptables and
+    /// nftables modes drop: IPVS has no per-virtual-server drop, and operators moving off upstream's ipvs mode expect
+    /// its behaviour. The route's <see cref="TrafficRoute.WhenEmpty"/> is therefore not spelled here.
+    /// </summary>
+    private static EquatableArray<IpvsRealServer> RealServers(ServicePort port, TrafficRoute route)
+    {
+        var endpoints = port.EndpointsOf(route);
+        if (endpoints.Count == 0 && route.Endpoints == EndpointSetKind.Local)
+        {
+            endpoints = port.ClusterEndpoints;
+        }
+        return endpoints.Select(e => new IpvsRealServer(e.Address, e.Port, 1)).ToEquatableArray();
     }
 }

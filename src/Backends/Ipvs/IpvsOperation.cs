@@ -28,13 +28,16 @@ public sealed record IpvsOperation(IpvsOperationKind Kind, IpvsVirtualServer Ser
         }
     }
 
+    /// <summary>The scheduler, and persistence as ipvsadm's <c>-p</c> spells it.</summary>
+    private string Settings => (Service.Flags & IpvsVirtualServer.PersistentFlag) != 0 ? $"{Service.Scheduler} -p {Service.Timeout}" : Service.Scheduler;
+
     public override string ToString()
     {
         var service = $"{Service.Protocol.ToString().ToLowerInvariant()} {new System.Net.IPEndPoint(Service.Address, Service.Port)}";
         return Kind switch
         {
-            IpvsOperationKind.AddService => $"add-service {service} {Service.Scheduler}",
-            IpvsOperationKind.UpdateService => $"update-service {service} {Service.Scheduler}",
+            IpvsOperationKind.AddService => $"add-service {service} {Settings}",
+            IpvsOperationKind.UpdateService => $"update-service {service} {Settings}",
             IpvsOperationKind.DeleteService => $"delete-service {service}",
             _ => $"{Kind switch { IpvsOperationKind.AddDestination => "add", IpvsOperationKind.UpdateDestination => "update", _ => "delete" }}-destination {service} "
                 + $"-> {new System.Net.IPEndPoint(Destination!.Address, Destination.Port)}" + (Kind == IpvsOperationKind.DeleteDestination ? "" : $" weight {Destination.Weight}"),

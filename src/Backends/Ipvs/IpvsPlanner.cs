@@ -29,7 +29,7 @@ public static class IpvsPlanner
                 operations.AddRange(destinations.Select(d => new IpvsOperation(IpvsOperationKind.AddDestination, service, d)));
                 continue;
             }
-            if (existing.Scheduler != service.Scheduler || existing.Flags != service.Flags)
+            if (existing.Scheduler != service.Scheduler || existing.Flags != service.Flags || existing.Timeout != service.Timeout)
             {
                 operations.Add(new IpvsOperation(IpvsOperationKind.UpdateService, service));
             }

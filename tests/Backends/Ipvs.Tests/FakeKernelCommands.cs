@@ -57,6 +57,8 @@ internal sealed class FakeKernelCommands : ICommandRunner
             var words = lines[i].Split(' ');
             var error = words[0] switch
             {
+                // As the kernel (IPSET_MAXNAMELEN): a longer name is refused, not cut.
+                "create" when words[1].Length > 31 => "Syntax error: setname is longer than 31 characters",
                 "create" when Sets.ContainsKey(words[1]) && !words.Contains("-exist") => "set already exists",
                 "create" => Do(() => Sets.TryAdd(words[1], (words[2], new SortedSet<string>(StringComparer.Ordinal)))),
                 "add" => Sets.TryGetValue(words[1], out var add) ? Do(() => add.Entries.Add(words[2])) : "set does not exist",

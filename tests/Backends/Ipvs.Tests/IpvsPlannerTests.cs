@@ -111,6 +111,17 @@ public class IpvsPlannerTests
     }
 
     [Fact]
+    public void AnAffinityChangeUpdatesTheVirtualServer_SpelledAsIpvsadmsPersistence()
+    {
+        var web = Port("web", "10.96.0.10", 80, 0, L4Protocol.Tcp, "10.244.1.2");
+        Sync("rr", web);
+
+        Assert.Equal(["update-service tcp 10.96.0.10:80 rr -p 600"], Sync("rr", web with { Affinity = new ClientIPAffinity(600) }));
+        Assert.Empty(Sync("rr", web with { Affinity = new ClientIPAffinity(600) }));
+        Assert.Equal(["update-service tcp 10.96.0.10:80 rr"], Sync("rr", web));
+    }
+
+    [Fact]
     public void AForeignVirtualServerIsLeftAlone()
     {
         var foreign = new IpvsVirtualServer(IPAddress.Parse("198.51.100.7"), L4Protocol.Tcp, 443, "lc");

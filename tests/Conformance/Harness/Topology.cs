@@ -100,9 +100,12 @@ public sealed class Topology : IAsyncDisposable
     /// <summary>Adds another address (in 192.0.2.0/24) to the node's external interface: a second node address.</summary>
     public Task AddNodeAddressAsync(string ip) => Ip("-n", Node, "addr", "add", $"{ip}/24", "dev", "ext0");
 
-    /// <summary>Runs kube-proxy-sharp (the apphost built next to these tests) inside the node namespace.</summary>
+    /// <summary>
+    /// Runs kube-proxy-sharp (the apphost built next to these tests) inside the node namespace; a --once run takes about
+    /// a minute of JIT and tool starts in the emulated IPVS VM, so the deadline scales.
+    /// </summary>
     public Task<Shell.Result> ProxyAsync(params string[] arguments) =>
-        Shell.RunAsync("ip", ["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments], TimeSpan.FromSeconds(60));
+        Shell.RunAsync("ip", ["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments], TimeScale.Of(TimeSpan.FromSeconds(60)));
 
     /// <summary>Starts kube-proxy-sharp as a daemon in the node namespace; the caller stops it (its pid is the proxy's: ip netns exec execs it).</summary>
     public System.Diagnostics.Process StartProxy(params string[] arguments)

@@ -1,4 +1,4 @@
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 

@@ -13,8 +13,8 @@ public sealed record IpsetDefinition(string Name, string Type, IpFamily Family)
 
     private bool IsBitmap => Type.StartsWith("bitmap:", StringComparison.Ordinal);
 
-    /// <summary>The name of the set a full sync fills before swapping it in; ours too, so cleanup finds a leftover one.</summary>
-    public string StagingName => Name + "-NEW";
+    /// <summary>The name of the set a full sync fills before swapping it in (<see cref="IpsetNames"/> keeps it within 31 characters).</summary>
+    public required string StagingName { get; init; }
 
     public string CreateLine(string name, int elements) => IsBitmap
         ? $"create {name} {Type} range 0-65535"

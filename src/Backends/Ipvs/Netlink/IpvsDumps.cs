@@ -30,7 +30,8 @@ public static class IpvsDumps
                 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(value.Span) & ~ServiceHashedFlag
                 : 0;
             result.Add(new IpvsVirtualServer(
-                Address(service.U16(SvcAttrAf), service[SvcAttrAddr]), protocol, service.BigEndianU16(SvcAttrPort), service.String(SvcAttrSchedName), flags));
+                Address(service.U16(SvcAttrAf), service[SvcAttrAddr]), protocol, service.BigEndianU16(SvcAttrPort), service.String(SvcAttrSchedName), flags,
+                service.ContainsKey(SvcAttrTimeout) ? service.U32(SvcAttrTimeout) : 0));
         }
         return result;
     }

@@ -98,7 +98,7 @@ public static class IpvsMessages
             BinaryPrimitives.WriteUInt32LittleEndian(flags.AsSpan(4), uint.MaxValue);
             writer.PutString(SvcAttrSchedName, service.Scheduler)
                 .Put(SvcAttrFlags, flags)
-                .PutU32(SvcAttrTimeout, 0)
+                .PutU32(SvcAttrTimeout, service.Timeout)
                 // The persistence netmask: all ones for IPv4, the prefix length 128 for IPv6 (as ipvsadm sends).
                 .PutU32(SvcAttrNetmask, service.Address.AddressFamily == AddressFamily.InterNetwork ? uint.MaxValue : 128);
         }

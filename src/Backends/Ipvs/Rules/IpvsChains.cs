@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 
 namespace Proxy.Backends.Ipvs.Rules;
 
@@ -23,31 +23,31 @@ public static class IpvsChains
 
     public static readonly ImmutableArray<(string Table, string Chain)> Owned =
     [
-        (BaseChains.Nat, Services),
-        (BaseChains.Nat, Postrouting),
-        (BaseChains.Nat, NodePort),
-        (BaseChains.Nat, LoadBalancer),
-        (BaseChains.Nat, MarkMasq),
-        (BaseChains.Filter, Forward),
-        (BaseChains.Filter, NodePort),
-        (BaseChains.Filter, Firewall),
-        (BaseChains.Filter, SourceRangesFirewall),
-        (BaseChains.Filter, IpvsFilter),
-        (BaseChains.Filter, IpvsOutFilter),
+        (TableNames.Nat, Services),
+        (TableNames.Nat, Postrouting),
+        (TableNames.Nat, NodePort),
+        (TableNames.Nat, LoadBalancer),
+        (TableNames.Nat, MarkMasq),
+        (TableNames.Filter, Forward),
+        (TableNames.Filter, NodePort),
+        (TableNames.Filter, Firewall),
+        (TableNames.Filter, SourceRangesFirewall),
+        (TableNames.Filter, IpvsFilter),
+        (TableNames.Filter, IpvsOutFilter),
     ];
 
     /// <summary>Each is inserted at the top of its built-in chain in this order, as upstream prepends them (so the last one ends up first).</summary>
     public static readonly ImmutableArray<(string Table, string BuiltIn, string Rule)> Jumps =
     [
-        (BaseChains.Nat, "OUTPUT", Jump("kubernetes service portals", Services)),
-        (BaseChains.Nat, "PREROUTING", Jump("kubernetes service portals", Services)),
-        (BaseChains.Nat, "POSTROUTING", Jump("kubernetes postrouting rules", Postrouting)),
-        (BaseChains.Filter, "FORWARD", Jump("kubernetes forwarding rules", Forward)),
-        (BaseChains.Filter, "INPUT", Jump("kubernetes health check rules", NodePort)),
-        (BaseChains.Filter, "INPUT", Jump("kube-proxy firewall rules", Firewall)),
-        (BaseChains.Filter, "FORWARD", Jump("kube-proxy firewall rules", Firewall)),
-        (BaseChains.Filter, "INPUT", Jump("kubernetes ipvs access filter", IpvsFilter)),
-        (BaseChains.Filter, "OUTPUT", Jump("kubernetes ipvs access filter", IpvsOutFilter)),
+        (TableNames.Nat, "OUTPUT", Jump("kubernetes service portals", Services)),
+        (TableNames.Nat, "PREROUTING", Jump("kubernetes service portals", Services)),
+        (TableNames.Nat, "POSTROUTING", Jump("kubernetes postrouting rules", Postrouting)),
+        (TableNames.Filter, "FORWARD", Jump("kubernetes forwarding rules", Forward)),
+        (TableNames.Filter, "INPUT", Jump("kubernetes health check rules", NodePort)),
+        (TableNames.Filter, "INPUT", Jump("kube-proxy firewall rules", Firewall)),
+        (TableNames.Filter, "FORWARD", Jump("kube-proxy firewall rules", Firewall)),
+        (TableNames.Filter, "INPUT", Jump("kubernetes ipvs access filter", IpvsFilter)),
+        (TableNames.Filter, "OUTPUT", Jump("kubernetes ipvs access filter", IpvsOutFilter)),
     ];
 
     public static bool IsOwned(string table, string chain) => Owned.Contains((table, chain));

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Backends.Ipvs.Ipsets;
 using Proxy.Core.Model;
 
@@ -34,9 +34,29 @@ public static class IpvsRules
     }
 
     /// <summary>Removes our jumps and chains (those that exist) and nothing else.</summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel) => RestorePlanner.Cleanup(kernel, IpvsChains.IsOwned);
+    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, IpvsChains.IsOwned);
 
-    /// <summary>Every rule, in upstream's order within each chain.</summary>
+    /// <summary>
+    /// Upstream's set-to-chain jumps (ipsetWithIptablesChain), in its order: each -LOCAL set RETURNs before its twin
+    /// marks for masquerade, so external traffic that keeps its source is never marked.
+    /// </summary>
+    private static readonly (string Set, string Table, string From, string To, string Match, string? Protocol)[] SetJumps =
+    [
+        (IpsetNames.LoopBack, TableNames.Nat, IpvsChains.Postrouting, "MASQUERADE", "dst,dst,src", null),
+        (IpsetNames.LoadBalancer, TableNames.Nat, IpvsChains.Services, IpvsChains.LoadBalancer, "dst,dst", null),
+        (IpsetNames.LoadBalancerLocal, TableNames.Nat, IpvsChains.LoadBalancer, "RETURN", "dst,dst", null),
+        (IpsetNames.NodePortLocalTcp, TableNames.Nat, IpvsChains.NodePort, "RETURN", "dst", "tcp"),
+        (IpsetNames.NodePortTcp, TableNames.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst", "tcp"),
+        (IpsetNames.NodePortLocalUdp, TableNames.Nat, IpvsChains.NodePort, "RETURN", "dst", "udp"),
+        (IpsetNames.NodePortUdp, TableNames.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst", "udp"),
+        (IpsetNames.NodePortLocalSctp, TableNames.Nat, IpvsChains.NodePort, "RETURN", "dst,dst", "sctp"),
+        (IpsetNames.NodePortSctp, TableNames.Nat, IpvsChains.NodePort, IpvsChains.MarkMasq, "dst,dst", "sctp"),
+        (IpsetNames.LoadBalancerFirewall, TableNames.Filter, IpvsChains.Firewall, IpvsChains.SourceRangesFirewall, "dst,dst", null),
+        (IpsetNames.LoadBalancerSourceCidr, TableNames.Filter, IpvsChains.SourceRangesFirewall, "RETURN", "dst,dst,src", null),
+        (IpsetNames.LoadBalancerSourceIP, TableNames.Filter, IpvsChains.SourceRangesFirewall, "RETURN", "dst,dst,src", null),
+    ];
+
+    /// <summary>Every rule, in upstream's order within each chain (writeIptablesRules).</summary>
     public static IEnumerable<(string Table, string Chain, string Rule)> Rules(ProxyState state, int masqueradeBit)
     {
         var family = state.Family;
@@ -44,20 +64,17 @@ public static class IpvsRules
         var masquerade = state.Services.Select(p => p.Internal.Masquerade).FirstOrDefault();
         var mark = "0x" + (1 << masqueradeBit).ToString("x", CultureInfo.InvariantCulture);
         string Set(string name) => IpsetNames.Of(name, family);
-        const string nat = BaseChains.Nat, filter = BaseChains.Filter;
+        string Match(string name) => $"-m comment --comment \"{IpsetNames.CommentOf(name)}\" -m set --match-set {Set(name)}";
+        const string nat = TableNames.Nat, filter = TableNames.Filter;
 
         // Node-local clients of loopback are never proxied (upstream's first rule).
         yield return (nat, IpvsChains.Services, $"-s {(family == IpFamily.IPv4 ? "127.0.0.0/8" : "::1/128")} -j RETURN");
-        yield return (nat, IpvsChains.Postrouting,
-            $"-m comment --comment \"Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose\" -m set --match-set {Set(IpsetNames.LoopBack)} dst,dst,src -j MASQUERADE");
-        yield return (nat, IpvsChains.NodePort,
-            $"-p tcp -m comment --comment \"Kubernetes nodeport TCP port for masquerade purpose\" -m set --match-set {Set(IpsetNames.NodePortTcp)} dst -j {IpvsChains.MarkMasq}");
-        yield return (nat, IpvsChains.NodePort,
-            $"-p udp -m comment --comment \"Kubernetes nodeport UDP port for masquerade purpose\" -m set --match-set {Set(IpsetNames.NodePortUdp)} dst -j {IpvsChains.MarkMasq}");
-        yield return (nat, IpvsChains.NodePort,
-            $"-p sctp -m comment --comment \"Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'\" -m set --match-set {Set(IpsetNames.NodePortSctp)} dst,dst -j {IpvsChains.MarkMasq}");
+        foreach (var (set, table, from, to, match, protocol) in SetJumps)
+        {
+            yield return (table, from, $"{(protocol is null ? "" : $"-p {protocol} ")}{Match(set)} {match} -j {to}");
+        }
 
-        var clusterIP = $"-m comment --comment \"Kubernetes service cluster ip + port for masquerade purpose\" -m set --match-set {Set(IpsetNames.ClusterIP)}";
+        var clusterIP = Match(IpsetNames.ClusterIP);
         if (masquerade == MasqueradeRule.All)
         {
             yield return (nat, IpvsChains.Services, $"{clusterIP} dst,dst -j {IpvsChains.MarkMasq}");
@@ -73,16 +90,31 @@ public static class IpvsRules
             // addresses are local, on kube-ipvs0) are masqueraded, as upstream.
             yield return (nat, IpvsChains.Services, $"{clusterIP} src,dst -j {IpvsChains.MarkMasq}");
         }
+        // External IPs: masqueraded unless their traffic keeps its source (the -LOCAL set); either way accepted here,
+        // which ends nat processing before the node-port jump below: from off the machine (not bridged in, not from a
+        // local address), or when the address is local (ours always are: they are bound to kube-ipvs0).
+        yield return (nat, IpvsChains.Services, $"{Match(IpsetNames.ExternalIP)} dst,dst -j {IpvsChains.MarkMasq}");
+        foreach (var set in new[] { IpsetNames.ExternalIP, IpsetNames.ExternalIPLocal })
+        {
+            yield return (nat, IpvsChains.Services, $"{Match(set)} dst,dst -m physdev ! --physdev-is-in -m addrtype ! --src-type LOCAL -j ACCEPT");
+            yield return (nat, IpvsChains.Services, $"{Match(set)} dst,dst -m addrtype --dst-type LOCAL -j ACCEPT");
+        }
         yield return (nat, IpvsChains.Services, $"-m addrtype --dst-type LOCAL -j {IpvsChains.NodePort}");
         yield return (nat, IpvsChains.LoadBalancer, $"-j {IpvsChains.MarkMasq}");
         yield return (filter, IpvsChains.SourceRangesFirewall, "-j DROP");
         // Accept what IPVS will handle, in case later rules would drop it.
         yield return (nat, IpvsChains.Services, $"-m set --match-set {Set(IpsetNames.ClusterIP)} dst,dst -j ACCEPT");
+        yield return (nat, IpvsChains.Services, $"-m set --match-set {Set(IpsetNames.LoadBalancer)} dst,dst -j ACCEPT");
         yield return (filter, IpvsChains.Forward, $"-m comment --comment \"kubernetes forwarding rules\" -m mark --mark {mark}/{mark} -j ACCEPT");
         yield return (filter, IpvsChains.Forward, "-m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        yield return (filter, IpvsChains.NodePort, $"{Match(IpsetNames.HealthCheckNodePort)} dst -j ACCEPT");
         // Service addresses are local (kube-ipvs0): without this, a host process listening on 0.0.0.0 would answer on
         // every service address and any port (kubernetes#72236). Service ports pass on to IPVS; anything else is refused.
+        yield return (filter, IpvsChains.IpvsFilter, $"-m set --match-set {Set(IpsetNames.LoadBalancer)} dst,dst -j RETURN");
         yield return (filter, IpvsChains.IpvsFilter, $"-m set --match-set {Set(IpsetNames.ClusterIP)} dst,dst -j RETURN");
+        yield return (filter, IpvsChains.IpvsFilter, $"-m set --match-set {Set(IpsetNames.ExternalIP)} dst,dst -j RETURN");
+        yield return (filter, IpvsChains.IpvsFilter, $"-m set --match-set {Set(IpsetNames.ExternalIPLocal)} dst,dst -j RETURN");
+        yield return (filter, IpvsChains.IpvsFilter, $"-m set --match-set {Set(IpsetNames.HealthCheckNodePort)} dst -j RETURN");
         yield return (filter, IpvsChains.IpvsFilter, $"-m conntrack --ctstate NEW -m set --match-set {Set(IpsetNames.IpvsIps)} dst -j REJECT");
         yield return (nat, IpvsChains.Postrouting, $"-m mark ! --mark {mark}/{mark} -j RETURN");
         // Clear the mark so a packet that goes through the stack again is not masqueraded twice.

@@ -55,6 +55,19 @@ public class IpvsDumpsTests
     }
 
     [Fact]
+    public void APersistentServiceIsReadWithItsTimeout_SoAnAffinityChangeIsSeen()
+    {
+        var flags = new byte[8];
+        BitConverter.GetBytes(0x3u).CopyTo(flags, 0); // IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_HASHED
+        var sticky = Reply(w => w.BeginNested(CmdAttrService).PutU16(SvcAttrAf, AfInet).PutU16(SvcAttrProtocol, 6).Put(SvcAttrAddr, Union("10.96.0.10"))
+            .PutBigEndianU16(SvcAttrPort, 80).PutString(SvcAttrSchedName, "rr").Put(SvcAttrFlags, flags).PutU32(SvcAttrTimeout, 10800).EndNested());
+
+        Assert.Equal(
+            new IpvsVirtualServer(IPAddress.Parse("10.96.0.10"), L4Protocol.Tcp, 80, "rr", IpvsVirtualServer.PersistentFlag, 10800),
+            Assert.Single(IpvsDumps.Services([sticky])));
+    }
+
+    [Fact]
     public void DestinationsCarryWeightAndConnectionCounts()
     {
         var reply = Reply(w => w.BeginNested(CmdAttrDest).Put(DestAttrAddr, Union("10.244.1.2")).PutBigEndianU16(DestAttrPort, 8080)

@@ -49,6 +49,13 @@ public class IpvsMessagesTests
     public void TheMaglevSchedulerHashesOnPortsToo() =>
         Assert.Contains("0c000700" + "10000000ffffffff", Hex(IpvsMessages.NewService(Family, 7, Web with { Scheduler = "mh", Flags = IpvsVirtualServer.FlagsFor("mh") })));
 
+    /// <summary>sessionAffinity: ClientIP with 10800 s (0x2a30): the persistent flag, and the timeout in seconds.</summary>
+    [Fact]
+    public void APersistentServiceCarriesItsFlagAndTimeout() =>
+        Assert.Contains(
+            "0c000700" + "01000000ffffffff" + "08000800302a0000",
+            Hex(IpvsMessages.NewService(Family, 7, Web with { Flags = IpvsVirtualServer.PersistentFlag, Timeout = 10800 })));
+
     [Fact]
     public void EachOperationHasItsRequest()
     {

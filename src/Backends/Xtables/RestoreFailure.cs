@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Proxy.Core.Exec;
 
-namespace Proxy.Backends.Iptables;
+namespace Proxy.Backends.Xtables;
 
 /// <summary>
 /// Turns a failed iptables-restore into one message an operator can act on: the tool's own error and,

@@ -3,7 +3,7 @@ using System.Net;
 using Proxy.Core.Model;
 using Proxy.Core.Text;
 
-namespace Proxy.Backends.Iptables;
+namespace Proxy.Backends.Xtables;
 
 /// <summary>
 /// How the parts of a rule are spelled, in iptables-save's canonical order (<c>-s</c>, <c>-d</c>, <c>-i</c>, <c>-p</c>, then

@@ -1,4 +1,4 @@
-namespace Proxy.Backends.Iptables;
+namespace Proxy.Backends.Xtables;
 
 /// <summary>
 /// One iptables-restore --noflush payload that prints itself (<see cref="ToString"/> is the exact text fed to
@@ -6,9 +6,14 @@ namespace Proxy.Backends.Iptables;
 /// or flush, a user chain), rule deletions, insertions, appends, then chain deletions — so a chain can be
 /// flushed and removed in the same payload that stops jumping to it.
 /// </summary>
-public sealed class RestoreTransaction
+/// <param name="isPerServiceChain">
+/// Which chains belong to one service (iptables mode's KUBE-SVC-…, KUBE-SEP-…): only those are committed in the early
+/// stages of <see cref="ToString(int)"/>. Without it, every chain is shared and a payload is one COMMIT per table.
+/// </param>
+public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = null)
 {
     private readonly SortedDictionary<int, Section> sections = [];
+    private readonly Func<string, bool> perService = isPerServiceChain ?? (_ => false);
 
     public bool IsEmpty => sections.Values.All(s => s.IsEmpty);
 
@@ -105,7 +110,7 @@ public sealed class RestoreTransaction
 
     /// <summary>
     /// Splits a table's chains between stages and the last COMMIT. The last COMMIT gets the shared chains (every chain
-    /// that is not a per-service chain, <see cref="ChainNames.IsGenerated"/>), unless a per-service chain jumps to it
+    /// that is not a per-service chain, the constructor's predicate), unless a per-service chain jumps to it
     /// (KUBE-MARK-MASQ), the chains being deleted, the insertions, and whatever jumps into any of those. The rest go by
     /// depth: a chain that jumps to no other chain written here is depth 0, any other is one deeper than the deepest it
     /// jumps to (KUBE-MARK-MASQ, then KUBE-SEP, KUBE-SVC and KUBE-SVL, KUBE-EXT, KUBE-FW).
@@ -113,12 +118,12 @@ public sealed class RestoreTransaction
     /// first-element-pivot quicksort whose recursion is as deep as the longest run of chains created in name order, and
     /// crashes (stack overflow) on 90k chains created sorted.
     /// </summary>
-    private static (List<List<ChainWrite>> Stages, List<ChainWrite> Last) Stages(Section section)
+    private (List<List<ChainWrite>> Stages, List<ChainWrite> Last) Stages(Section section)
     {
         var byName = section.Chains.Where(c => c.Declared).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var targets = byName.Values.ToDictionary(c => c.Name, c => c.Rules.Select(JumpTarget).OfType<string>().Where(byName.ContainsKey).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
-        var reachedFromServices = targets.Where(t => ChainNames.IsGenerated(t.Key)).SelectMany(t => t.Value).ToHashSet(StringComparer.Ordinal);
-        var final = section.Chains.Where(c => !c.Declared || (!ChainNames.IsGenerated(c.Name) && !reachedFromServices.Contains(c.Name))).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var reachedFromServices = targets.Where(t => perService(t.Key)).SelectMany(t => t.Value).ToHashSet(StringComparer.Ordinal);
+        var final = section.Chains.Where(c => !c.Declared || (!perService(c.Name) && !reachedFromServices.Contains(c.Name))).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var line in section.RuleDeletes.Concat(section.Inserts).Concat(section.ChainDeletes))
         {
             final.Add(line.Split(' ')[1]);
@@ -159,7 +164,8 @@ public sealed class RestoreTransaction
         return (stages, [.. section.Chains.Where(c => final.Contains(c.Name))]);
     }
 
-    private static string? JumpTarget(string rule)
+    /// <summary>The chain a rule jumps to (<c>-j NAME</c>, the last one), or null.</summary>
+    public static string? JumpTarget(string rule)
     {
         var at = rule.LastIndexOf("-j ", StringComparison.Ordinal);
         if (at < 0)
@@ -173,8 +179,8 @@ public sealed class RestoreTransaction
     private Section Table(string table)
     {
         // filter before nat, as upstream writes them; any other table after those.
-        var order = BaseChains.Tables.IndexOf(table);
-        var key = order >= 0 ? order : BaseChains.Tables.Length + sections.Count;
+        var order = TableNames.All.IndexOf(table);
+        var key = order >= 0 ? order : TableNames.All.Length + sections.Count;
         var existing = sections.Values.FirstOrDefault(s => s.Name == table);
         if (existing is not null)
         {

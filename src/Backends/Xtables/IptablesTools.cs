@@ -2,7 +2,7 @@ using Proxy.Core.Backends;
 using Proxy.Core.Exec;
 using Proxy.Core.Model;
 
-namespace Proxy.Backends.Iptables;
+namespace Proxy.Backends.Xtables;
 
 /// <summary>
 /// The save/restore executables of one family and the two ways we call them: read the filter and nat tables, and
@@ -21,7 +21,7 @@ public sealed record IptablesTools(string Save, string Restore)
     public async Task<KernelRules> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken)
     {
         var text = new System.Text.StringBuilder();
-        foreach (var table in BaseChains.Tables)
+        foreach (var table in TableNames.All)
         {
             var result = await runner.RunAsync(Command.Read(Save, "-t", table), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)

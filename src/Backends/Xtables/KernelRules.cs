@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 
-namespace Proxy.Backends.Iptables;
+namespace Proxy.Backends.Xtables;
 
 /// <summary>
 /// What iptables-save showed for some tables: the chains that exist, and every rule as (chain, text after
