@@ -12,6 +12,7 @@ namespace Proxy.Backends.Nftables;
 /// <c>nft -f -</c> transaction (atomic: it applies fully or changes nothing). Remembers what it last applied per
 /// family; after a full sync, changes are element-level until a failure or a forced full sync.
 /// </summary>
+/// <remarks>Isolation of refused service ports and drift detection are in NftablesBackend.Faults.cs.</remarks>
 public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptions options, ILogger<NftablesBackend> logger) : IProxyBackend
 {
     private const string Nft = "nft";
@@ -57,17 +58,31 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         var anyFull = false;
         var changed = 0;
         var families = ImmutableArray.CreateBuilder<FamilySync>();
-        foreach (var state in desired)
+        foreach (var desiredState in desired)
         {
+            var state = WithoutRefused(desiredState, full);
             var previous = applied.For(state.Family);
             var ruleset = NftRenderer.Render(state, options, previous);
             var partial = !full && previous is not null ? NftPlanner.Partial(ruleset, previous) : null;
             var transaction = partial ?? NftPlanner.Full(ruleset);
+            var repaired = false;
             try
             {
+                repaired = partial is null && previous is not null && await TableLostAsync(state.Family, cancellationToken).ConfigureAwait(false);
                 if (!transaction.IsEmpty)
                 {
-                    await ApplyAsync(transaction, partial is not null, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await ApplyAsync(transaction, partial is not null, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ProxySyncException refusal) when (state.Services.Count > 0)
+                    {
+                        state = await IsolateAsync(desiredState, state, refusal, cancellationToken).ConfigureAwait(false);
+                        ruleset = NftRenderer.Render(state, options);
+                        transaction = NftPlanner.Full(ruleset);
+                        partial = null;
+                        await ApplyAsync(transaction, partial: false, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
             catch (CommandNotFoundException) when (state.Services.Count == 0)
@@ -86,7 +101,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
             anyFull |= partial is null;
             changed += partial is null ? state.Services.Count : ChangedServices(ruleset, previous!);
             applied.Set(state.Family, ruleset);
-            families.Add(new FamilySync(state.Family, Full: partial is null));
+            families.Add(new FamilySync(state.Family, Full: partial is null) { Refused = Refused(desiredState), RepairedDrift = repaired });
             servicePorts += state.Services.Count;
             written += transaction.Written;
         }
