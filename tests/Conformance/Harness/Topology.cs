@@ -99,9 +99,16 @@ public sealed class Topology : IAsyncDisposable
         Shell.RunAsync("ip", ["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments], TimeSpan.FromSeconds(60));
 
     /// <summary>Starts kube-proxy-sharp as a daemon in the node namespace; the caller stops it (its pid is the proxy's: ip netns exec execs it).</summary>
-    public System.Diagnostics.Process StartProxy(params string[] arguments)
+    public System.Diagnostics.Process StartProxy(params string[] arguments) => StartProxy(new Dictionary<string, string>(), arguments);
+
+    /// <summary>The same, with <paramref name="environment"/> added to the proxy's environment (a private XTABLES_LOCKFILE, say).</summary>
+    public System.Diagnostics.Process StartProxy(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         foreach (var argument in (string[])["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments])
         {
             info.ArgumentList.Add(argument);
