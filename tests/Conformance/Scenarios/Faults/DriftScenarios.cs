@@ -43,10 +43,7 @@ public sealed class DriftScenarios
         Assert.True(results.All(r => r.Outcome == ProbeOutcome.Answered), Sync.Describe(results));
         Assert.Equal(ProbeOutcome.Answered, (await Topology.ProbeAsync(client, "10.96.0.11", 80)).Outcome);
         // Written back as it was: every rule once, no duplicate jump from a built-in chain.
-        Assert.Equal(Lines(before), Lines(await inspector.DumpAsync()));
+        Assert.Equal(Dumps.Lines(before), Dumps.Lines(await inspector.DumpAsync()));
         Assert.False(proxy.Process.HasExited);
     }
-
-    /// <summary>A dump's lines, sorted (iptables keeps a rewritten chain's place in the table, not its creation order).</summary>
-    private static List<string> Lines(string dump) => [.. dump.Split('\n').Where(l => l.Length > 0).Order(StringComparer.Ordinal)];
 }
