@@ -83,7 +83,7 @@ try
 
     Directory.CreateDirectory(Path.GetDirectoryName(output)!);
     using var tsv = new StreamWriter(output) { AutoFlush = true };
-    tsv.WriteLine("# bench/Soak: " + string.Join(' ', args) + $" — {size} services × {SyntheticCluster.Endpoints} endpoints, {mode}, {churn} slices every {interval.TotalSeconds} s; {DateTime.UtcNow:u}");
+    tsv.WriteLine($"# bench/Soak, {minutes} min: {size} services × {SyntheticCluster.Endpoints} endpoints, {mode}, {churn} slices every {interval.TotalSeconds} s; {DateTime.UtcNow:u}");
     tsv.WriteLine("minute\trss_mib\tfds\tthreads\tsyncs\tsync_median_ms\tsync_max_ms\tload");
     var random = new Random(1);
     var generation = new int[size];

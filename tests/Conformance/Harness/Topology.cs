@@ -91,6 +91,12 @@ public sealed class Topology : IAsyncDisposable
     /// <summary>Adds another address (in 192.0.2.0/24) to the external client, so it can connect from several sources.</summary>
     public Task AddClientAddressAsync(string ip) => Ip("-n", Client, "addr", "add", $"{ip}/24", "dev", "eth0");
 
+    /// <summary>
+    /// Gives the external client an address of its own that is reached through the node (a /32 on its loopback): a
+    /// destination "outside" that answers, with a reset when nothing listens, whatever the node's rules let through.
+    /// </summary>
+    public Task AddOutsideAddressAsync(string ip) => Ip("-n", Client, "addr", "add", $"{ip}/32", "dev", "lo");
+
     /// <summary>Adds another address (in 192.0.2.0/24) to the node's external interface: a second node address.</summary>
     public Task AddNodeAddressAsync(string ip) => Ip("-n", Node, "addr", "add", $"{ip}/24", "dev", "ext0");
 
@@ -99,16 +105,9 @@ public sealed class Topology : IAsyncDisposable
         Shell.RunAsync("ip", ["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments], TimeSpan.FromSeconds(60));
 
     /// <summary>Starts kube-proxy-sharp as a daemon in the node namespace; the caller stops it (its pid is the proxy's: ip netns exec execs it).</summary>
-    public System.Diagnostics.Process StartProxy(params string[] arguments) => StartProxy(new Dictionary<string, string>(), arguments);
-
-    /// <summary>The same, with <paramref name="environment"/> added to the proxy's environment (a private XTABLES_LOCKFILE, say).</summary>
-    public System.Diagnostics.Process StartProxy(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public System.Diagnostics.Process StartProxy(params string[] arguments)
     {
         var info = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
         foreach (var argument in (string[])["netns", "exec", Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments])
         {
             info.ArgumentList.Add(argument);

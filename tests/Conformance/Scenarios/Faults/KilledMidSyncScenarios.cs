@@ -19,13 +19,14 @@ public sealed class KilledMidSyncScenarios
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
     public async Task AfterKillsMidSyncTheNextStartConvergesWithNoDuplicateOrStaleRules(string mode)
     {
+        FaultModes.Require(mode);
         await using var topology = await Topology.CreateAsync();
         using var manifests = new Manifests();
         await WebAndOther.SetUpAsync(topology, manifests);
         manifests.Write("bulk.yaml", BulkServices(Bulk));
 
         // 1: the tool killed while it applies; the daemon carries on, then is SIGKILLed.
-        using (var proxy = RunningProxy.Unstarted(topology, RunningProxy.Start(topology, mode, manifests.Directory, null)))
+        using (var proxy = RunningProxy.Start(topology, mode, manifests.Directory, null))
         {
             var tool = await ToolRunningAsync(proxy);
             Process.GetProcessById(tool).Kill();
@@ -34,7 +35,7 @@ public sealed class KilledMidSyncScenarios
         }
         // 2: fewer services, and the daemon SIGKILLed as soon as its tool runs: the tool reads a payload cut short.
         manifests.Write("bulk.yaml", BulkServices(Bulk / 2));
-        using (var proxy = RunningProxy.Unstarted(topology, RunningProxy.Start(topology, mode, manifests.Directory, null)))
+        using (var proxy = RunningProxy.Start(topology, mode, manifests.Directory, null))
         {
             var tool = await ToolRunningAsync(proxy);
             await proxy.KillAsync();
@@ -42,7 +43,7 @@ public sealed class KilledMidSyncScenarios
         }
         // 3: other services again, killed at an arbitrary point.
         manifests.Write("bulk.yaml", BulkServices(Bulk / 3));
-        using (var proxy = RunningProxy.Unstarted(topology, RunningProxy.Start(topology, mode, manifests.Directory, null)))
+        using (var proxy = RunningProxy.Start(topology, mode, manifests.Directory, null))
         {
             await Task.Delay(TimeScale.Of(TimeSpan.FromSeconds(1.5)), TestContext.Current.CancellationToken);
             var tools = proxy.Children();

@@ -7,7 +7,7 @@ namespace Proxy.Conformance.Tests.Scenarios.Faults;
 
 /// <summary>
 /// A kube-proxy-sharp daemon in the node namespace over a manifests directory, started and stopped the ways the fault
-/// scenarios need: up once its first sync is published on /metrics, ended by SIGTERM or SIGKILL (by its pid only).
+/// scenarios need: up once it logs its first sync, ended by SIGTERM or SIGKILL (by its pid only).
 /// </summary>
 internal sealed class RunningProxy : IDisposable
 {
@@ -17,6 +17,8 @@ internal sealed class RunningProxy : IDisposable
     private static readonly IPEndPoint MetricsAddress = new(IPAddress.Loopback, 10249);
 
     private readonly Topology topology;
+    private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool disposed;
 
     private RunningProxy(Topology topology, Process process)
     {
@@ -26,19 +28,63 @@ internal sealed class RunningProxy : IDisposable
 
     public Process Process { get; }
 
-    public static Process Start(Topology topology, string mode, string manifests, IReadOnlyDictionary<string, string>? environment, params string[] extra) =>
-        topology.StartProxy(environment ?? new Dictionary<string, string>(),
-            ["--manifests", manifests, "--proxy-mode", mode, "--cluster-cidr", Topology.ClusterCidr, "--hostname-override", "node-1", .. extra]);
+    /// <summary>Starts the daemon without waiting; <see cref="Synced"/> completes at its first sync.</summary>
+    public static RunningProxy Start(Topology topology, string mode, string manifests, IReadOnlyDictionary<string, string>? environment, params string[] extra) =>
+        Start(topology, environment, ["--manifests", manifests, "--proxy-mode", mode, "--cluster-cidr", Topology.ClusterCidr, "--hostname-override", "node-1", .. extra]);
 
-    /// <summary>Starts the daemon and returns once its first sync is published.</summary>
-    public static async Task<RunningProxy> StartAsync(Topology topology, string mode, string manifests, IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
+    /// <summary>Starts the daemon with these arguments, its output in the test's (ip netns exec execs it: the pid is the daemon's).</summary>
+    public static RunningProxy Start(Topology topology, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var proxy = new RunningProxy(topology, Start(topology, mode, manifests, environment, extra));
-        await Eventually.HoldsAsync(async () =>
+        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in (string[])["netns", "exec", topology.Node, Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp"), .. arguments])
         {
-            Assert.False(proxy.Process.HasExited, $"the daemon exited {(proxy.Process.HasExited ? proxy.Process.ExitCode : 0)} before its first sync");
-            return await proxy.MetricAsync("kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}") is > 0;
-        }, "the daemon's first sync", StartDeadline);
+            info.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+        var proxy = new RunningProxy(topology, new Process { StartInfo = info });
+        var output = TestContext.Current.TestOutputHelper;
+        void Log(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            // The first sync is known from the log, not by polling /metrics: the BCL's HttpListener crashes the process
+            // when a connection arrives while it starts listening (ArgumentNullException in HttpEndPointListener.ProcessAccept).
+            if (line.Contains("ProxyDaemon[100]", StringComparison.Ordinal))
+            {
+                proxy.synced.TrySetResult();
+            }
+            try
+            {
+                output?.WriteLine($"proxy: {line}");
+            }
+            catch (InvalidOperationException)
+            {
+                // The test is over; its output is closed.
+            }
+        }
+        proxy.Process.OutputDataReceived += (_, e) => Log(e.Data);
+        proxy.Process.ErrorDataReceived += (_, e) => Log(e.Data);
+        proxy.Process.Start();
+        proxy.Process.BeginOutputReadLine();
+        proxy.Process.BeginErrorReadLine();
+        return proxy;
+    }
+
+    /// <summary>Starts the daemon and returns once its first sync is done.</summary>
+    public static async Task<RunningProxy> StartAsync(Topology topology, string mode, string manifests, IReadOnlyDictionary<string, string>? environment = null, params string[] extra) =>
+        await Started(Start(topology, mode, manifests, environment, extra));
+
+    /// <summary>Waits for <paramref name="proxy"/>'s first sync (failing if it exits first) and returns it.</summary>
+    public static async Task<RunningProxy> Started(RunningProxy proxy)
+    {
+        var exited = proxy.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var first = await Task.WhenAny(proxy.synced.Task, exited, Task.Delay(StartDeadline, TestContext.Current.CancellationToken));
+        Assert.True(first == proxy.synced.Task, proxy.Process.HasExited ? $"the daemon exited {proxy.Process.ExitCode} before its first sync" : $"no first sync within {StartDeadline}");
         return proxy;
     }
 
@@ -96,6 +142,11 @@ internal sealed class RunningProxy : IDisposable
 
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
         if (!Process.HasExited)
         {
             Process.Kill();
@@ -103,7 +154,4 @@ internal sealed class RunningProxy : IDisposable
         }
         Process.Dispose();
     }
-
-    /// <summary>Wraps a daemon started without waiting (to kill it mid-sync).</summary>
-    public static RunningProxy Unstarted(Topology topology, Process process) => new(topology, process);
 }
