@@ -91,12 +91,6 @@ public sealed class Topology : IAsyncDisposable
     /// <summary>Adds another address (in 192.0.2.0/24) to the external client, so it can connect from several sources.</summary>
     public Task AddClientAddressAsync(string ip) => Ip("-n", Client, "addr", "add", $"{ip}/24", "dev", "eth0");
 
-    /// <summary>
-    /// Gives the external client an address of its own that is reached through the node (a /32 on its loopback): a
-    /// destination "outside" that answers, with a reset when nothing listens, whatever the node's rules let through.
-    /// </summary>
-    public Task AddOutsideAddressAsync(string ip) => Ip("-n", Client, "addr", "add", $"{ip}/32", "dev", "lo");
-
     /// <summary>Adds another address (in 192.0.2.0/24) to the node's external interface: a second node address.</summary>
     public Task AddNodeAddressAsync(string ip) => Ip("-n", Node, "addr", "add", $"{ip}/24", "dev", "ext0");
 
