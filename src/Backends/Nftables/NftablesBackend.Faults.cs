@@ -13,12 +13,12 @@ namespace Proxy.Backends.Nftables;
 /// </summary>
 public sealed partial class NftablesBackend
 {
-    /// <summary>Refused ports per family with nft's error; forgotten when they change or a forced full sync retries them.</summary>
+    /// <summary>Refused ports per family with nft's error, kept out until they change (a changed port is tried again).</summary>
     private readonly Dictionary<IpFamily, Dictionary<ServicePort, string>> refused = [];
 
-    private ProxyState WithoutRefused(ProxyState state, bool full)
+    private ProxyState WithoutRefused(ProxyState state)
     {
-        if (full || !refused.TryGetValue(state.Family, out var known))
+        if (!refused.TryGetValue(state.Family, out var known))
         {
             refused[state.Family] = [];
             return state;

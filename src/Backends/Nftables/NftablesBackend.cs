@@ -60,7 +60,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         var families = ImmutableArray.CreateBuilder<FamilySync>();
         foreach (var desiredState in desired)
         {
-            var state = WithoutRefused(desiredState, full);
+            var state = WithoutRefused(desiredState);
             var previous = applied.For(state.Family);
             var ruleset = NftRenderer.Render(state, options, previous);
             var partial = !full && previous is not null ? NftPlanner.Partial(ruleset, previous) : null;

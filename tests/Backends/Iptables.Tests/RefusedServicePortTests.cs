@@ -45,7 +45,7 @@ public class RefusedServicePortTests
     }
 
     [Fact]
-    public async Task ARefusedPortStaysOutWithoutNewSearches_UntilItChanges()
+    public async Task ARefusedPortStaysOutWithoutNewSearches_FullSyncsIncluded_UntilItChanges()
     {
         kernel.Refuse = "10.244.17.1";
         var services = Forty();
@@ -57,6 +57,10 @@ public class RefusedServicePortTests
         Assert.Equal(tests, kernel.Tests.Count);
         Assert.Single(Assert.Single(partial.Families).Refused);
         Assert.Contains("10.244.3.2", kernel.Dump());
+
+        var periodic = await backend.SyncAsync(States(services), full: true, Ct);
+        Assert.Equal(tests, kernel.Tests.Count);
+        Assert.Single(Assert.Single(periodic.Families).Refused);
 
         services[17] = Service(17, host: 2);
         var changed = await backend.SyncAsync(States(services), full: false, Ct);
