@@ -8,6 +8,11 @@ using ScottPlot;
 // measured in the IPVS VM under software emulation, from docs/performance.md). A run that did not finish is a
 // triangle at the time it was given.
 var root = BenchResults.RepositoryRoot();
+if (args is ["soak", ..])
+{
+    // dotnet run --project bench/Plot -c Release -- soak [OUT.png]   (default docs/soak.png): what bench/Soak recorded.
+    return Proxy.Bench.Plot.SoakPlot.Draw(root, args.Length > 1 ? args[1] : Path.Combine(root, "docs", "soak.png"));
+}
 var output = args.Length > 0 ? args[0] : Path.Combine(root, "docs", "performance.png");
 var rows = Directory.GetFiles(Path.Combine(root, "bench", "results"), "*.tsv").Order(StringComparer.Ordinal).SelectMany(f => BenchResults.Read(f))
     .Where(r => !r.Series.Contains("staged", StringComparison.Ordinal)) // in docs/performance.md's table, not the picture

@@ -31,6 +31,12 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
     /// <summary>Rendered rules of unchanged service ports, per family: a pure function's results, kept across failures.</summary>
     private readonly Dictionary<IpFamily, ServicePortCache> rendered = [];
 
+    /// <summary>
+    /// Ports the restore tool refused, per family, with its error: left out of every sync until they change (a changed
+    /// port is another value, tried again).
+    /// </summary>
+    private readonly Dictionary<IpFamily, Dictionary<ServicePort, string>> refused = [];
+
     public string Mode => "iptables";
 
     public IReadOnlySet<BackendMetric> Metrics { get; } = new HashSet<BackendMetric>
@@ -60,16 +66,21 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         int servicePorts = 0, changed = 0, rules = 0;
         var anyFull = full;
         var families = ImmutableArray.CreateBuilder<FamilySync>();
-        foreach (var state in desired)
+        foreach (var desiredState in desired)
         {
-            var tools = IptablesTools.For(state.Family);
-            if (!rendered.TryGetValue(state.Family, out var cache))
+            var tools = IptablesTools.For(desiredState.Family);
+            if (!rendered.TryGetValue(desiredState.Family, out var cache))
             {
-                rendered[state.Family] = cache = new ServicePortCache();
+                rendered[desiredState.Family] = cache = new ServicePortCache();
             }
+            // Kept out until they change (or the proxy restarts), full syncs included: finding them again costs a failed
+            // restore and a search, seconds of CPU per sync period at 10k services.
+            var refusedHere = new Dictionary<ServicePort, string>(refused.GetValueOrDefault(desiredState.Family) ?? []);
+            var state = Without(desiredState, refusedHere);
             var rulesNow = IptablesRenderer.Render(state, options, cache);
             RestoreTransaction transaction;
             int changedHere;
+            var repaired = false;
             var previous = applied.For(state.Family);
             // New jump rules (localhost node ports turned on) are only ever added by a full sync.
             var familyFull = full || previous is null || !previous.Jumps.SequenceEqual(rulesNow.Jumps);
@@ -92,6 +103,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                     {
                         throw new ProxySyncException($"{state.Family} has {state.Services.Count} service ports but {e.Message}", e) { Family = state.Family };
                     }
+                    repaired = previous is not null && Drifted(previous, kernel);
                     transaction = RestorePlanner.Full(rulesNow, kernel, out changedHere);
                     anyFull = true;
                 }
@@ -107,13 +119,34 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                 if (!transaction.IsEmpty)
                 {
                     var staged = runner is IptablesWrapper wrapper && (await wrapper.SelectAsync(cancellationToken).ConfigureAwait(false)).Variant == IptablesVariant.Nft;
-                    await RestoreAsync(tools, transaction, partial: !familyFull, staged ? NftStageChains : int.MaxValue, cancellationToken).ConfigureAwait(false);
+                    var stageAbove = staged ? NftStageChains : int.MaxValue;
+                    try
+                    {
+                        await RestoreAsync(tools, transaction, partial: !familyFull, stageAbove, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ProxySyncException refusal) when (state.Services.Count > 0)
+                    {
+                        var found = await FindRefusedAsync(tools, state, refusal, cancellationToken).ConfigureAwait(false);
+                        foreach (var (port, reason) in found)
+                        {
+                            refusedHere[port] = reason;
+                        }
+                        state = Without(desiredState, refusedHere);
+                        rulesNow = IptablesRenderer.Render(state, options, cache);
+                        // What the failed restore left (nothing, or a staged payload's unreachable leaves) is read again.
+                        transaction = RestorePlanner.Full(rulesNow, await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false), out changedHere);
+                        familyFull = anyFull = true;
+                        await RestoreAsync(tools, transaction, partial: false, stageAbove, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
             catch (ProxySyncException e)
             {
                 throw e.InFamily(state.Family);
             }
+            // A refused port that is gone or changed is forgotten with it.
+            var stillRefused = refusedHere.Count == 0 ? refusedHere : refusedHere.Where(r => desiredState.Services.Contains(r.Key)).ToDictionary();
+            refused[state.Family] = stillRefused;
             applied.Set(state.Family, rulesNow);
             var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var chain in rulesNow.Chains)
@@ -124,6 +157,8 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
             {
                 RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal),
                 RulesWrittenByTable = TableNames.All.ToImmutableDictionary(t => t, transaction.RulesWrittenIn, StringComparer.Ordinal),
+                Refused = stillRefused.Select(r => new RefusedServicePort(r.Key.Name, r.Value)).ToEquatableArray(),
+                RepairedDrift = repaired,
             });
             servicePorts += state.Services.Count;
             changed += changedHere;
@@ -131,6 +166,41 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         }
         return new SyncResult(anyFull, servicePorts, changed, rules) { Families = families.ToImmutable() };
     }
+
+    /// <summary>
+    /// Finds the ports whose rules the restore tool refuses, testing payloads (<c>--test</c>: nothing is committed)
+    /// made of subsets of <paramref name="state"/>'s ports against the kernel as it is now.
+    /// </summary>
+    /// <exception cref="ProxySyncException"><paramref name="refusal"/>, when no port is to blame for it.</exception>
+    private async Task<Dictionary<ServicePort, string>> FindRefusedAsync(IptablesTools tools, ProxyState state, ProxySyncException refusal, CancellationToken cancellationToken)
+    {
+        var kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+        var found = await RefusalSearch.FindAsync(state.Services, async ports =>
+        {
+            // A cache of its own: the probes' renders must not evict the backend's cached ports.
+            var rules = IptablesRenderer.Render(state with { Services = ports.ToEquatableArray() }, options, new ServicePortCache());
+            return await tools.TestAsync(runner, RestorePlanner.Full(rules, kernel, out _), cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        if (found is not { Count: > 0 })
+        {
+            throw refusal;
+        }
+        foreach (var (port, reason) in found)
+        {
+            LogRefused(logger, port.Name.ToString(), state.Family, reason);
+        }
+        return found.ToDictionary(f => f.Item, f => f.Reason);
+    }
+
+    private static ProxyState Without(ProxyState state, IReadOnlyDictionary<ServicePort, string> refused) =>
+        refused.Count == 0 ? state : state with { Services = state.Services.Where(p => !refused.ContainsKey(p)).ToEquatableArray() };
+
+    /// <summary>
+    /// Whether the kernel lost or changed rules this backend applied and nobody was meant to touch (iptables -F, -X by
+    /// someone else): the full sync writes them back either way; this only tells whether it is a repair.
+    /// </summary>
+    private static bool Drifted(RuleSet previous, KernelRules kernel) =>
+        previous.Chains.Any(c => !kernel.Holds(c.Table, c.Chain, c.Rules)) || previous.Jumps.Any(j => !kernel.HasRule(j.Table, j.BuiltIn, j.Rule));
 
     public async Task CleanupAsync(CancellationToken cancellationToken)
     {
@@ -152,6 +222,9 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Set route_localnet=1 so node ports answer on 127.0.0.1; to change this, turn off iptables.localhostNodePorts (--iptables-localhost-nodeports=false) or leave 127.0.0.1 out of --nodeport-addresses")]
     private static partial void LogRouteLocalnet(ILogger logger);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Left service port {ServicePort} ({Family}) out of the rules: the restore tool refuses them, and the node's other services are programmed without it: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string servicePort, IpFamily family, string reason);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Not programming {Family}: {Tool} is not installed and there is nothing to program")]
     private static partial void LogFamilySkipped(ILogger logger, IpFamily family, string tool);

@@ -14,6 +14,7 @@ namespace Proxy.Backends.Nftables;
 /// over a known table rewrites it in place (keeping session affinity's memories); only when a failure left the
 /// kernel's content unknown is the table replaced.
 /// </summary>
+/// <remarks>Isolation of refused service ports and drift detection are in NftablesBackend.Faults.cs.</remarks>
 public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptions options, ILogger<NftablesBackend> logger) : IProxyBackend
 {
     private const string Nft = "nft";
@@ -58,17 +59,31 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         var anyFull = false;
         var changed = 0;
         var families = ImmutableArray.CreateBuilder<FamilySync>();
-        foreach (var state in desired)
+        foreach (var desiredState in desired)
         {
+            var state = WithoutRefused(desiredState);
             var previous = applied.For(state.Family);
             var ruleset = NftRenderer.Render(state, options, previous);
             var partial = !full && previous is not null ? NftPlanner.Partial(ruleset, previous) : null;
             var transaction = partial ?? (previous is null ? NftPlanner.Full(ruleset) : NftPlanner.Full(ruleset, previous));
+            var repaired = false;
             try
             {
+                repaired = partial is null && previous is not null && await TableLostAsync(state.Family, cancellationToken).ConfigureAwait(false);
                 if (!transaction.IsEmpty)
                 {
-                    await ApplyAsync(transaction, partial is not null, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await ApplyAsync(transaction, partial is not null, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ProxySyncException refusal) when (state.Services.Count > 0)
+                    {
+                        state = await IsolateAsync(desiredState, state, refusal, cancellationToken).ConfigureAwait(false);
+                        ruleset = NftRenderer.Render(state, options);
+                        transaction = NftPlanner.Full(ruleset);
+                        partial = null;
+                        await ApplyAsync(transaction, partial: false, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
             catch (CommandNotFoundException) when (state.Services.Count == 0)
@@ -87,7 +102,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
             anyFull |= partial is null;
             changed += partial is null ? state.Services.Count : ChangedServices(ruleset, previous!);
             applied.Set(state.Family, ruleset);
-            families.Add(new FamilySync(state.Family, Full: partial is null));
+            families.Add(new FamilySync(state.Family, Full: partial is null) { Refused = Refused(desiredState), RepairedDrift = repaired });
             servicePorts += state.Services.Count;
             written += transaction.Written;
         }

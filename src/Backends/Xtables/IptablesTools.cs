@@ -79,5 +79,21 @@ public sealed record IptablesTools(string Save, string Restore)
         }
     }
 
+    /// <summary>
+    /// Whether the tool would accept <paramref name="transaction"/> now: <c>--test</c> parses and builds it against the
+    /// kernel's tables without committing. Returns the tool's error, or null when it accepts the payload.
+    /// </summary>
+    public async Task<string?> TestAsync(ICommandRunner runner, RestoreTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (transaction.IsEmpty)
+        {
+            return null;
+        }
+        var payload = transaction.ToString();
+        var command = Command.Write(Restore, payload, "-w", WaitSeconds, "--noflush", "--test");
+        var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? null : RestoreFailure.Describe(command, result, payload);
+    }
+
     public Command RestoreCommand(string payload) => Command.Write(Restore, payload, "-w", WaitSeconds, "--noflush");
 }

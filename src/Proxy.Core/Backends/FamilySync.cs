@@ -13,4 +13,13 @@ public sealed record FamilySync(IpFamily Family, bool Full)
     public EquatableDictionary<string, int> RulesByTable { get; init; } = EquatableDictionary<string, int>.Empty;
 
     public EquatableDictionary<string, int> RulesWrittenByTable { get; init; } = EquatableDictionary<string, int>.Empty;
+
+    /// <summary>Service ports of this family the kernel tool refused, left out so that the others are programmed.</summary>
+    public EquatableArray<RefusedServicePort> Refused { get; init; } = EquatableArray<RefusedServicePort>.Empty;
+
+    /// <summary>
+    /// This sync found rules it had applied before missing or changed in the kernel (someone flushed or deleted them)
+    /// and wrote them back.
+    /// </summary>
+    public bool RepairedDrift { get; init; }
 }

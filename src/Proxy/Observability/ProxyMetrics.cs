@@ -96,6 +96,10 @@ public sealed class ProxyMetrics
         build.Register(factory);
         ProcessStats.Register(Registry);
 
+        // This proxy's own, in every mode, under a prefix of its own so that upstream's kubeproxy_* set stays exactly upstream's.
+        RefusedServicePorts = factory.CreateGauge("kps_sync_proxy_rules_refused_service_ports", "Service ports left out of the rules because the kernel tool refuses them", IpFamilyLabel);
+        DriftRepairs = factory.CreateCounter("kps_sync_proxy_rules_drift_repairs_total", "Cumulative syncs that found applied rules removed or changed by someone else and wrote them back", IpFamilyLabel);
+
         // Recorded by the conntrack reconciler (Conntrack/ConntrackReconciler.cs) each time it runs for a family.
         ConntrackReconcileDuration = factory.CreateHistogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "ReconcileConntrackFlowsLatency latency in seconds", PerFamily(SyncBuckets));
         ConntrackDeletedEntries = factory.CreateCounter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative conntrack flows deleted by conntrack reconciler", IpFamilyLabel);
@@ -143,6 +147,10 @@ public sealed class ProxyMetrics
     public Counter HealthzTotal { get; }
 
     public Counter LivezTotal { get; }
+
+    public Gauge RefusedServicePorts { get; }
+
+    public Counter DriftRepairs { get; }
 
     public Histogram ConntrackReconcileDuration { get; }
 

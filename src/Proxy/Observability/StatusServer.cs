@@ -33,7 +33,18 @@ public sealed partial class StatusServer : IDisposable
     /// <summary>Starts listening (throws when the address is taken) and serves until disposed.</summary>
     public void Start()
     {
-        listener.Start();
+        try
+        {
+            listener.Start();
+        }
+        catch (ArgumentNullException e)
+        {
+            // The BCL's managed HttpListener (HttpEndPointListener's constructor) accepts a connection that is already
+            // waiting synchronously and locks a field it has not set yet: a scrape landing as the daemon starts would end
+            // the process. As a bind failure, the caller retries in 5 s; the half-built listener's socket is released
+            // when the GC finalizes it.
+            throw new HttpListenerException(0, $"a connection arrived while listening started (HttpListener race: {e.Message})");
+        }
         _ = Task.Run(ServeAsync);
     }
 

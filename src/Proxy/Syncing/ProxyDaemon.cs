@@ -109,6 +109,10 @@ public sealed partial class ProxyDaemon(
             }
             RecordChangeCounts();
         });
+        foreach (var done in applied.Families.Where(f => f.RepairedDrift))
+        {
+            LogDriftRepaired(logger, backend.Mode, done.Family);
+        }
         foreach (var family in Families)
         {
             if (programmed.Contains(family))
@@ -219,6 +223,13 @@ public sealed partial class ProxyDaemon(
         {
             metrics.IptablesRulesLast?.WithLabels(table, family).Set(count);
         }
+        metrics.RefusedServicePorts.WithLabels(family).Set(done.Refused.Count);
+        // The series exists from the family's first sync (at 0), so that an alert on its increase sees the first repair.
+        var repairs = metrics.DriftRepairs.WithLabels(family);
+        if (done.RepairedDrift)
+        {
+            repairs.Inc();
+        }
         var (internalPolicy, externalPolicy) = NoLocalEndpoints.Count(state);
         metrics.NoLocalEndpoints.WithLabels(ProxyMetrics.TrafficPolicies[0], family).Set(internalPolicy);
         metrics.NoLocalEndpoints.WithLabels(ProxyMetrics.TrafficPolicies[1], family).Set(externalPolicy);
@@ -321,6 +332,9 @@ public sealed partial class ProxyDaemon(
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Dry run: would remove whatever {Other} mode left behind (printed above); nothing was changed")]
     private static partial void LogWouldCleanLeftovers(ILogger logger, string other);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Our {Mode} rules for {Family} had been removed or changed by someone else; this sync wrote them back")]
+    private static partial void LogDriftRepaired(ILogger logger, string mode, IpFamily family);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Sync of {Mode} rules failed; the previous rules stay in place: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string mode, string reason);

@@ -23,6 +23,12 @@ internal sealed class FakeIptables : ICommandRunner
 
     public List<Command> Commands { get; } = [];
 
+    /// <summary>Payloads given to <c>--test</c>: checked, never applied.</summary>
+    public List<string> Tests { get; } = [];
+
+    /// <summary>Any line holding this text is refused, as the tool refuses what it cannot parse (a test's broken service).</summary>
+    public string? Refuse { get; set; }
+
     /// <summary>When set, the next restore fails at its first line as if the kernel refused it.</summary>
     public bool FailNextRestore { get; set; }
 
@@ -44,6 +50,7 @@ internal sealed class FakeIptables : ICommandRunner
         return Task.FromResult(command.FileName switch
         {
             "iptables-save" or "iptables-nft-save" or "iptables-legacy-save" => command.Arguments.Count > 1 ? Save(command.Arguments[1]) : CommandResult.Ok(Dump()),
+            "iptables-restore" or "iptables-nft-restore" or "iptables-legacy-restore" when command.Arguments.Contains("--test") => Test(command.StandardInput ?? ""),
             "iptables-restore" or "iptables-nft-restore" or "iptables-legacy-restore" => Record(command.StandardInput ?? ""),
             _ => throw new CommandNotFoundException(command.FileName),
         });
@@ -64,6 +71,19 @@ internal sealed class FakeIptables : ICommandRunner
             return new CommandResult(1, "", "iptables-restore: line 2 failed\n");
         }
         return Restore(payload);
+    }
+
+    /// <summary>iptables-restore --test: the same checks as a restore, and the tables are left as they were.</summary>
+    private CommandResult Test(string payload)
+    {
+        Tests.Add(payload);
+        var before = tables.ToDictionary(t => t.Key, t => t.Value);
+        var result = Restore(payload);
+        foreach (var (table, chains) in before)
+        {
+            tables[table] = chains;
+        }
+        return result;
     }
 
     private CommandResult Save(string table)
@@ -100,7 +120,11 @@ internal sealed class FakeIptables : ICommandRunner
                 continue;
             }
             string? error = null;
-            if (line.StartsWith('*'))
+            if (Refuse is not null && line.Contains(Refuse, StringComparison.Ordinal))
+            {
+                error = "Bad argument";
+            }
+            else if (line.StartsWith('*'))
             {
                 table = line[1..];
                 work = tables[table].ToDictionary(kv => kv.Key, kv => new List<string>(kv.Value));
@@ -148,6 +172,9 @@ internal sealed class FakeIptables : ICommandRunner
                 return CheckTarget(work, rule) ?? Do(() => rules.Insert(0, rule));
             case "-D":
                 return rules.Remove(parts[2]) ? null : "no such rule";
+            case "-F":
+                rules.Clear();
+                return null;
             case "-X":
                 if (rules.Count > 0)
                 {

@@ -15,7 +15,13 @@ internal sealed class FakeNft : ICommandRunner
 
     public List<string> Payloads { get; } = [];
 
+    /// <summary>Payloads given to <c>nft -c</c>: checked, never applied.</summary>
+    public List<string> Checks { get; } = [];
+
     public bool FailNext { get; set; }
+
+    /// <summary>Any line holding this text is refused, as nft refuses what it cannot parse (a test's broken service).</summary>
+    public string? Refuse { get; set; }
 
     public Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
     {
@@ -23,8 +29,21 @@ internal sealed class FakeNft : ICommandRunner
         {
             throw new CommandNotFoundException(command.FileName);
         }
+        if (command.Arguments.SequenceEqual(["list", "tables"]))
+        {
+            return Task.FromResult(CommandResult.Ok(string.Concat(tables.Keys.Order(StringComparer.Ordinal).Select(t => $"table {t}\n"))));
+        }
+        // nft -c checks a transaction as nft -f would apply it, and commits nothing.
+        var check = command.Arguments.Contains("-c");
         var payload = command.StandardInput ?? "";
-        Payloads.Add(payload);
+        if (check)
+        {
+            Checks.Add(payload);
+        }
+        else
+        {
+            Payloads.Add(payload);
+        }
         if (FailNext)
         {
             FailNext = false;
@@ -34,12 +53,19 @@ internal sealed class FakeNft : ICommandRunner
         var lines = payload.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < lines.Length; i++)
         {
+            if (Refuse is not null && lines[i].Contains(Refuse, StringComparison.Ordinal))
+            {
+                return Task.FromResult(new CommandResult(1, "", $"/dev/stdin:{i + 1}:1-4: Error: syntax error, unexpected junk"));
+            }
             if (Apply(work, lines[i]) is { } error)
             {
                 return Task.FromResult(new CommandResult(1, "", $"/dev/stdin:{i + 1}: Error: {error}"));
             }
         }
-        tables = work;
+        if (!check)
+        {
+            tables = work;
+        }
         return Task.FromResult(CommandResult.Ok());
     }
 
@@ -60,6 +86,9 @@ internal sealed class FakeNft : ICommandRunner
         }
         return text.ToString();
     }
+
+    /// <summary>nft flush ruleset: every table gone.</summary>
+    public void Flush() => tables = [];
 
     public bool HasTable(string family) => tables.ContainsKey($"{family} kube-proxy");
 

@@ -181,6 +181,29 @@ public sealed class ProxyDaemonTests : IDisposable
         Assert.Equal(["filter,IPv4", "nat,IPv4"], Series(metrics.IptablesRules!));
     }
 
+    [Fact]
+    public async Task RefusedServicePortsAndRepairedDriftAreCountedPerFamily()
+    {
+        var name = new ServicePortName("default", "broken", "", L4Protocol.Tcp);
+        var result = new SyncResult(true, 1, 1, 1)
+        {
+            Families = EquatableArray.Create(
+                new FamilySync(IpFamily.IPv4, Full: true) { Refused = EquatableArray.Create(new RefusedServicePort(name, "iptables-restore: line 3 failed")), RepairedDrift = true },
+                new FamilySync(IpFamily.IPv6, Full: true)),
+        };
+        backend.Setup(b => b.SyncAsync(It.IsAny<IReadOnlyList<ProxyState>>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ReturnsAsync(result);
+        Write("web.yaml", Web);
+        var daemon = Daemon();
+
+        Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
+        Assert.True(await daemon.SyncAsync(full: true, TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, metrics.RefusedServicePorts.WithLabels("IPv4").Value);
+        Assert.Equal(0, metrics.RefusedServicePorts.WithLabels("IPv6").Value);
+        Assert.Equal(2, metrics.DriftRepairs.WithLabels("IPv4").Value);
+        Assert.Equal(["IPv4", "IPv6"], Series(metrics.DriftRepairs));
+    }
+
     /// <summary>The label values of every series <paramref name="metric"/> has, comma-joined, in order.</summary>
     private static string[] Series<TChild>(Prometheus.Collector<TChild> metric)
         where TChild : Prometheus.ChildBase =>

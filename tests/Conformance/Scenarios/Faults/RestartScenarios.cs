@@ -1,0 +1,46 @@
+using Proxy.Conformance.Tests.Harness;
+
+namespace Proxy.Conformance.Tests.Scenarios.Faults;
+
+/// <summary>
+/// The proxy is restarted five times (alternately SIGTERM, as a rolling update does, and SIGKILL, as the OOM killer
+/// does) while a client opens 200 connections a second to a ClusterIP and a NodePort: not one is lost, because a new
+/// process never removes working rules before its own are in place.
+/// </summary>
+[Collection(nameof(KernelCollection))]
+public sealed class RestartScenarios
+{
+    [Theory]
+    [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
+    public async Task RestartsUnderLoadLoseNoConnection(string mode)
+    {
+        FaultModes.Require(mode);
+        await using var topology = await Topology.CreateAsync();
+        using var manifests = new Manifests();
+        await WebAndOther.SetUpAsync(topology, manifests);
+        manifests.Write("web.yaml", Manifests.Service("web", "10.96.0.10", 80, 8080, ["10.244.1.2", "10.244.1.3", "10.244.1.4"], nodePort: 30080));
+        var proxy = await RunningProxy.StartAsync(topology, mode, manifests.Directory);
+        try
+        {
+            await Eventually.HoldsAsync(async () => (await Topology.ProbeAsync(topology.Client, Topology.NodeIP, 30080)).Outcome == ProbeOutcome.Answered,
+                "the node port answering", RunningProxy.StartDeadline);
+
+            await using var load = new SteadyLoad(200, (topology.Pod("client"), "10.96.0.10", 80), (topology.Client, Topology.NodeIP, 30080));
+            for (var restart = 0; restart < 5; restart++)
+            {
+                await (restart % 2 == 0 ? proxy.TerminateAsync() : proxy.KillAsync());
+                proxy.Dispose();
+                proxy = await RunningProxy.StartAsync(topology, mode, manifests.Directory);
+            }
+            await load.StopAsync();
+
+            Assert.True(load.Results.Count > 200, load.Describe());
+            Assert.True(load.Results.All(r => r.Result.Outcome == ProbeOutcome.Answered), load.Describe());
+            TestContext.Current.TestOutputHelper?.WriteLine(load.Describe());
+        }
+        finally
+        {
+            proxy.Dispose();
+        }
+    }
+}
