@@ -121,7 +121,7 @@ public static partial class ProxyCommand
         {
             // upstream's platformSetup, before the backend is made (iptables mode reads tcp_be_liberal); --init-only
             // applies these too.
-            new ConntrackSettings(BackendFactory.Sysctl(dryRunOutput), new ModuleHashSize(dryRunOutput), HostCpus.Count(), loggerFactory.CreateLogger<ConntrackSettings>())
+            new ConntrackSettings(BackendFactory.Sysctl(dryRunOutput), new ModuleHashSize(dryRunOutput), HostCpus.Count(), loggerFactory.CreateLogger<ConntrackSettings>(), options.DryRun)
                 .Apply(options.Config.Conntrack);
         }
         INfacct nfacct = new NetlinkNfacct();

@@ -21,8 +21,11 @@ namespace Proxy.Conntrack;
 /// from any other network namespace (the kernel makes them 0444 there), where a proxy under test, or in a nested
 /// setup, still has to run; upstream before 1.29 likewise went on with an event when /sys was read-only.
 /// </summary>
-public sealed partial class ConntrackSettings(ISysctl sysctl, IConntrackHashSize hashSize, int cpus, ILogger logger)
+public sealed partial class ConntrackSettings(ISysctl sysctl, IConntrackHashSize hashSize, int cpus, ILogger logger, bool dryRun = false)
 {
+    /// <summary>How the log lines begin: a dry run's sysctl and hash size only print what they would write.</summary>
+    private string Action => dryRun ? "Dry run: would set" : "Setting";
+
     /// <summary>The largest nf_conntrack_max set from maxPerCore and min (upstream's newest release).</summary>
     public const int MaxCap = 1_048_576;
 
@@ -51,7 +54,7 @@ public sealed partial class ConntrackSettings(ISysctl sysctl, IConntrackHashSize
         var failures = new List<string>();
         if (Max(config, cpus) is > 0 and var max)
         {
-            LogMax(logger, max, config.MaxPerCore, cpus, config.Min);
+            LogMax(logger, Action, max, config.MaxPerCore, cpus, config.Min);
             if (Set(MaxPath, max, failures))
             {
                 RaiseHashSize(max / 4, failures);
@@ -92,7 +95,7 @@ public sealed partial class ConntrackSettings(ISysctl sysctl, IConntrackHashSize
         }
         try
         {
-            LogSet(logger, path, text, current);
+            LogSet(logger, Action, path, text, current);
             sysctl.Set(path, text);
             return true;
         }
@@ -115,7 +118,7 @@ public sealed partial class ConntrackSettings(ISysctl sysctl, IConntrackHashSize
         }
         try
         {
-            LogHashSize(logger, buckets, current);
+            LogHashSize(logger, Action, buckets, current);
             hashSize.Set(buckets);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
@@ -131,14 +134,14 @@ public sealed partial class ConntrackSettings(ISysctl sysctl, IConntrackHashSize
         return false;
     }
 
-    [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "Setting nf_conntrack_max to {Max} (max(maxPerCore {PerCore} × {Cpus} CPUs, min {Min}), at most 1048576)")]
-    private static partial void LogMax(ILogger logger, int max, int perCore, int cpus, int min);
+    [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "{Action} nf_conntrack_max to {Max} (max(maxPerCore {PerCore} × {Cpus} CPUs, min {Min}), at most 1048576)")]
+    private static partial void LogMax(ILogger logger, string action, int max, int perCore, int cpus, int min);
 
-    [LoggerMessage(EventId = 711, Level = LogLevel.Information, Message = "Setting sysctl {Path} to {Value} (it is {Previous})")]
-    private static partial void LogSet(ILogger logger, string path, string value, string previous);
+    [LoggerMessage(EventId = 711, Level = LogLevel.Information, Message = "{Action} sysctl {Path} to {Value} (it is {Previous})")]
+    private static partial void LogSet(ILogger logger, string action, string path, string value, string previous);
 
-    [LoggerMessage(EventId = 712, Level = LogLevel.Information, Message = "Setting the conntrack hash size to {Buckets} (it is {Previous})")]
-    private static partial void LogHashSize(ILogger logger, int buckets, int previous);
+    [LoggerMessage(EventId = 712, Level = LogLevel.Information, Message = "{Action} the conntrack hash size to {Buckets} (it is {Previous})")]
+    private static partial void LogHashSize(ILogger logger, string action, int buckets, int previous);
 
     [LoggerMessage(EventId = 713, Level = LogLevel.Warning, Message = "Conntrack setting not applied, going on with the kernel's: {Problem}")]
     private static partial void LogNotApplied(ILogger logger, string problem);

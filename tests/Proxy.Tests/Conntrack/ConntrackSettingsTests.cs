@@ -67,6 +67,19 @@ public class ConntrackSettingsTests
         Assert.Equal(["hashsize=65536"], kernel.Writes);
     }
 
+    [Theory]
+    [InlineData(false, "Setting sysctl")]
+    [InlineData(true, "Dry run: would set sysctl")]
+    public void ADryRunSaysWhatItWouldSet_NeverThatItSetsIt(bool dryRun, string opening)
+    {
+        var kernel = new FakeConntrackKernel();
+
+        new ConntrackSettings(kernel, kernel, 2, logger, dryRun).Apply(Only(c => c.UdpTimeout = TimeSpan.FromSeconds(45)));
+
+        var line = Assert.Single(logger.With(711));
+        Assert.StartsWith($"{opening} {UdpTimeout} to 45 (it is 30)", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TcpBeLiberalFalseNeverSetsItBackToZero()
     {
