@@ -26,6 +26,8 @@ internal sealed class TimedIpvsClient(IIpvsClient inner) : IIpvsClient
         Operations += operations.Count;
     }
 
+    public void SetTimeouts(IpvsTimeouts timeouts) => inner.SetTimeouts(timeouts);
+
     public void AddService(IpvsVirtualServer service) => Apply([new IpvsOperation(IpvsOperationKind.AddService, service)]);
 
     public void UpdateService(IpvsVirtualServer service) => Apply([new IpvsOperation(IpvsOperationKind.UpdateService, service)]);

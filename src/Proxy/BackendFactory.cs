@@ -99,6 +99,7 @@ public static partial class BackendFactory
             MasqueradeBit = options.Config.Iptables.MasqueradeBit,
             StrictArp = options.Config.Ipvs.StrictARP,
             ExcludeCidrs = [.. options.Config.Ipvs.ExcludeCIDRs.Select(System.Net.IPNetwork.Parse)],
+            Timeouts = new IpvsTimeouts(options.Config.Ipvs.TcpTimeout, options.Config.Ipvs.TcpFinTimeout, options.Config.Ipvs.UdpTimeout),
         };
         Func<IIpvsClient> ipvs = () => new IpvsNetlinkClient();
         ILinkClient links = new RouteNetlinkClient();

@@ -22,6 +22,9 @@ public interface IIpvsClient
 
     void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination);
 
+    /// <summary>Sets the node-wide connection timeouts (IPVS_CMD_SET_CONFIG); a zero one is left as it is.</summary>
+    void SetTimeouts(IpvsTimeouts timeouts);
+
     /// <summary>Applies operations in order; the netlink client sends them in batches. A failure is thrown after all were tried.</summary>
     void Apply(IReadOnlyList<IpvsOperation> operations)
     {

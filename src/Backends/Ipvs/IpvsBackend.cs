@@ -38,6 +38,7 @@ public sealed partial class IpvsBackend(
 
     private readonly AppliedStates<IpvsApplied> applied = new();
     private IIpvsClient? ipvs;
+    private bool timeoutsLogged;
 
     /// <summary>The last failure of iptables-restore: upstream's IPVS proxier counts those, and only those.</summary>
     private ProxySyncException? restoreFailure;
@@ -97,6 +98,7 @@ public sealed partial class IpvsBackend(
             {
                 LogSysctl(logger, setting.Path, setting.Value, setting.Why);
             }
+            SetTimeouts();
         }
         foreach (var state in desired)
         {
@@ -269,6 +271,24 @@ public sealed partial class IpvsBackend(
         return now.Count(p => !old.TryGetValue(p.Key, out var was) || was != p.Value) + old.Keys.Count(k => !now.ContainsKey(k));
     }
 
+    /// <summary>
+    /// The connection timeouts, when any is configured: upstream sets them once as its proxier starts; here with the
+    /// node's sysctls, at every full sync, so one reset by someone else is put back (one netlink request).
+    /// </summary>
+    private void SetTimeouts()
+    {
+        if (!options.Timeouts.Any)
+        {
+            return;
+        }
+        Ipvs().SetTimeouts(options.Timeouts);
+        if (!timeoutsLogged)
+        {
+            timeoutsLogged = true;
+            LogTimeouts(logger, options.Timeouts.ToString());
+        }
+    }
+
     private IIpvsClient Ipvs() =>
         TryIpvs() ?? throw new ProxySyncException("this kernel has no IPVS (the generic netlink family \"IPVS\" is missing): load the ip_vs module (modprobe ip_vs) or choose another --proxy-mode");
 
@@ -295,4 +315,7 @@ public sealed partial class IpvsBackend(
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Setting sysctl {Path}={Value} ({Why})")]
     private static partial void LogSysctl(ILogger logger, string path, string value, string why);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Set the IPVS connection timeouts (ipvsadm {Timeouts}; 0 keeps the kernel's)")]
+    private static partial void LogTimeouts(ILogger logger, string timeouts);
 }

@@ -20,4 +20,7 @@ public sealed record IpvsOptions
 
     /// <summary>ipvs.excludeCIDRs: virtual servers on these addresses are never deleted, whoever made them.</summary>
     public ImmutableArray<IPNetwork> ExcludeCidrs { get; init; } = [];
+
+    /// <summary>ipvs.tcpTimeout, ipvs.tcpFinTimeout, ipvs.udpTimeout: set in the kernel when any is non-zero.</summary>
+    public IpvsTimeouts Timeouts { get; init; } = IpvsTimeouts.None;
 }

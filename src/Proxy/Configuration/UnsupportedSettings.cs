@@ -33,11 +33,6 @@ public static partial class UnsupportedSettings
             r => r.Given("configSyncPeriod", r.Config.ConfigSyncPeriod != DefaultConfigSyncPeriod, GoDurationFormat.Format(r.Config.ConfigSyncPeriod))),
         new("iptables.snatNodeInternalIP", ["iptables.snatNodeInternalIP"], "service traffic is masqueraded to the outgoing interface's address",
             r => r.Given("iptables.snatNodeInternalIP", r.Mode == "iptables" && r.Config.Iptables.SnatNodeInternalIP, "true")),
-        new("ipvs", ["ipvs.tcpTimeout", "ipvs.tcpFinTimeout", "ipvs.udpTimeout"], "IPVS connection timeouts keep the kernel's values",
-            r => r.Mode != "ipvs" ? null : Join(
-                GivenDuration(r, "ipvs.tcpTimeout", "tcpTimeout", r.Config.Ipvs.TcpTimeout),
-                GivenDuration(r, "ipvs.tcpFinTimeout", "tcpFinTimeout", r.Config.Ipvs.TcpFinTimeout),
-                GivenDuration(r, "ipvs.udpTimeout", "udpTimeout", r.Config.Ipvs.UdpTimeout))),
         new("featureGates", ["featureGates"], "feature gates are ignored",
             r => r.Given("featureGates", r.Config.FeatureGates.Count > 0, string.Join(",", r.Config.FeatureGates.Select(g => $"{g.Key}={(g.Value ? "true" : "false")}")))),
         new("enableProfiling", ["enableProfiling"], "/debug/pprof is not served", r => r.Given("enableProfiling", r.Config.EnableProfiling, "true")),
@@ -66,9 +61,6 @@ public static partial class UnsupportedSettings
             LogNotImplemented(logger, setting.Field, value, setting.Consequence);
         }
     }
-
-    private static string? GivenDuration(SettingRequest r, string field, string name, TimeSpan value) =>
-        r.Given(field, value > TimeSpan.Zero, $"{name}={GoDurationFormat.Format(value)}");
 
     private static string? Routing(SettingRequest r, string name, LoggingOutputRouting routing) => Join(
         r.Given($"logging.options.{name}.splitStream", routing.SplitStream, $"{name}.splitStream=true"),

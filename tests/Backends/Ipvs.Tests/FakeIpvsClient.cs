@@ -14,6 +14,11 @@ internal sealed class FakeIpvsClient : IIpvsClient
     /// <summary>Every change, in order, as ipvsadm-like lines.</summary>
     public List<string> Log { get; } = [];
 
+    /// <summary>Every IPVS_CMD_SET_CONFIG, in order.</summary>
+    public List<IpvsTimeouts> TimeoutsSet { get; } = [];
+
+    public void SetTimeouts(IpvsTimeouts timeouts) => TimeoutsSet.Add(timeouts);
+
     /// <summary>How many dump requests were made (services or destinations): partial syncs should make none.</summary>
     public int Dumps { get; private set; }
 

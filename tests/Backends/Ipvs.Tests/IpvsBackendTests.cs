@@ -207,4 +207,25 @@ public class IpvsBackendTests
         Assert.Equal("1", sysctl.Values["net/ipv4/conf/all/arp_ignore"]);
         Assert.Equal("2", sysctl.Values["net/ipv4/conf/all/arp_announce"]);
     }
+
+    [Fact]
+    public async Task ConfiguredTimeoutsAreSetWithTheNodeSettings_AndNoneWhenAllAreZero()
+    {
+        var timeouts = new IpvsTimeouts(TimeSpan.FromMinutes(15), TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        var configured = new IpvsBackend(commands, () => kernel, links, sysctl, new IpvsOptions { Timeouts = timeouts }, NullLogger<IpvsBackend>.Instance);
+        var port = Port("web", "10.96.0.10", 0, "10.244.1.2");
+
+        await backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), [port])], full: true, CancellationToken.None);
+        Assert.Empty(kernel.TimeoutsSet);
+
+        await configured.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), [port])], full: true, CancellationToken.None);
+        Assert.Equal([timeouts], kernel.TimeoutsSet);
+        Assert.Equal("--set 900 0 5", kernel.TimeoutsSet[0].ToString());
+
+        // A partial sync leaves them; the next full one puts them back, should someone have reset them.
+        await configured.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), [port with { Port = 81 }])], full: false, CancellationToken.None);
+        Assert.Single(kernel.TimeoutsSet);
+        await configured.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), [port])], full: true, CancellationToken.None);
+        Assert.Equal(2, kernel.TimeoutsSet.Count);
+    }
 }

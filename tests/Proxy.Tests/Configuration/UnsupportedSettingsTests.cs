@@ -55,7 +55,6 @@ public sealed class UnsupportedSettingsTests : IDisposable
         { "clientConnection", "clientConnection: {qps: 50, burst: 100}", [], "qps=50 burst=100" },
         { "configSyncPeriod", null, ["--config-sync-period", "1m"], "1m0s" },
         { "iptables.snatNodeInternalIP", "iptables: {snatNodeInternalIP: true}", [], "true" },
-        { "ipvs", "mode: ipvs\nipvs: {tcpTimeout: 15m, udpTimeout: 5s}", [], "tcpTimeout=15m0s udpTimeout=5s" },
         { "featureGates", null, ["--feature-gates", "KubeProxyDrainingTerminatingNodes=true"], "KubeProxyDrainingTerminatingNodes=true" },
         { "enableProfiling", null, ["--profiling"], "true" },
         { "showHiddenMetricsForVersion", "showHiddenMetricsForVersion: \"1.31\"", [], "1.31" },
@@ -76,6 +75,7 @@ public sealed class UnsupportedSettingsTests : IDisposable
     [Theory]
     [InlineData("iptables: {snatNodeInternalIP: true}\nmode: ipvs")]
     [InlineData("ipvs: {tcpTimeout: 15m}")]
+    [InlineData("mode: ipvs\nipvs: {tcpTimeout: 15m, tcpFinTimeout: 30s, udpTimeout: 5s}")]
     [InlineData("clientConnection: {contentType: application/vnd.kubernetes.protobuf, qps: 5}")]
     [InlineData("configSyncPeriod: 15m")]
     [InlineData("logging: {options: {json: {infoBufferSize: \"0Ki\"}}}")]

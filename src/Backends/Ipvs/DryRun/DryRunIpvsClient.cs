@@ -28,6 +28,8 @@ public sealed class DryRunIpvsClient(Func<IIpvsClient> inner, TextWriter output)
 
     public void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination) => Print(new IpvsOperation(IpvsOperationKind.DeleteDestination, service, destination));
 
+    public void SetTimeouts(IpvsTimeouts timeouts) => output.WriteLine($"# ipvs {timeouts}");
+
     private void Print(IpvsOperation operation) => output.WriteLine($"# ipvs {operation}");
 
     private IIpvsClient? Kernel()

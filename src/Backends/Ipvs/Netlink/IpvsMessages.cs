@@ -36,6 +36,18 @@ public static class IpvsMessages
     public static byte[] DeleteDestination(ushort family, uint sequence, IpvsVirtualServer service, IpvsRealServer destination) =>
         Destination(family, sequence, CmdDelDest, service, destination, full: false);
 
+    /// <summary>
+    /// IPVS_CMD_SET_CONFIG with all three timeouts in seconds, as upstream's netlink library sends it (the kernel keeps
+    /// the current value of any that is zero).
+    /// </summary>
+    public static byte[] SetTimeouts(ushort family, uint sequence, IpvsTimeouts timeouts) =>
+        new NetlinkWriter(family, FlagRequest | FlagAck, sequence)
+            .Generic(CmdSetConfig, IpvsVersion)
+            .PutU32(CmdAttrTimeoutTcp, IpvsTimeouts.Seconds(timeouts.Tcp))
+            .PutU32(CmdAttrTimeoutTcpFin, IpvsTimeouts.Seconds(timeouts.TcpFin))
+            .PutU32(CmdAttrTimeoutUdp, IpvsTimeouts.Seconds(timeouts.Udp))
+            .ToArray();
+
     /// <summary>The request for one operation (each asks for an ACK).</summary>
     public static byte[] For(ushort family, uint sequence, IpvsOperation operation) => operation.Kind switch
     {

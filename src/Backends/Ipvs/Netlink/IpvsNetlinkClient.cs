@@ -53,6 +53,8 @@ public sealed class IpvsNetlinkClient : IIpvsClient, IDisposable
 
     public void DeleteDestination(IpvsVirtualServer service, IpvsRealServer destination) => Send(s => IpvsMessages.DeleteDestination(family, s, service, destination));
 
+    public void SetTimeouts(IpvsTimeouts timeouts) => Send(s => IpvsMessages.SetTimeouts(family, s, timeouts));
+
     public void Apply(IReadOnlyList<IpvsOperation> operations)
     {
         var requests = operations.Select(o =>

@@ -40,9 +40,13 @@ public static class IpvsNetlinkConstants
     public const byte CmdSetDest = 6;
     public const byte CmdDelDest = 7;
     public const byte CmdGetDest = 8;
+    public const byte CmdSetConfig = 12;
 
     public const ushort CmdAttrService = 1;
     public const ushort CmdAttrDest = 2;
+    public const ushort CmdAttrTimeoutTcp = 4;
+    public const ushort CmdAttrTimeoutTcpFin = 5;
+    public const ushort CmdAttrTimeoutUdp = 6;
 
     public const ushort SvcAttrAf = 1;
     public const ushort SvcAttrProtocol = 2;

@@ -64,6 +64,13 @@ public class IpvsMessagesTests
         Assert.Equal(Hex(IpvsMessages.NewDestination(Family, 5, Web, Pod)), Hex(IpvsMessages.For(Family, 5, new IpvsOperation(IpvsOperationKind.AddDestination, Web, Pod))));
     }
 
+    /// <summary>All three timeouts, in whole seconds (a zero one the kernel leaves as it is), as upstream's library sends them.</summary>
+    [Fact]
+    public void SetTimeoutsIsSetConfigWithTheThreeTimeoutsInSeconds() =>
+        Assert.Equal(
+            Header(44, Family, 0x05, 11) + "0c010000" + "0800040084030000" + "080005001e000000" + "0800060005000000",
+            Hex(IpvsMessages.SetTimeouts(Family, 11, new IpvsTimeouts(TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(30.9), TimeSpan.FromSeconds(5)))));
+
     [Fact]
     public void DeleteServiceSendsOnlyTheIdentity() =>
         Assert.Equal(Header(56, Family, 0x05, 9) + "03010000" + "24000100" + WebIdentity, Hex(IpvsMessages.DeleteService(Family, 9, Web)));
