@@ -21,6 +21,16 @@ public sealed class IpvsVmScenarios(ITestOutputHelper output)
     /// </summary>
     private const int ExpectedScenarios = 27;
 
+    /// <summary>
+    /// Rows of the shared table that do not apply to ipvs mode, left out of the VM's run (a theory with no data for the
+    /// chosen mode fails xunit's console run) and named in this test's output with the reason.
+    /// </summary>
+    private static readonly (string Method, string Why)[] NotForIpvsMode =
+    [
+        (nameof(Semantics.ServiceSemanticsScenarios.GuardRails_AClusterIPsUnknownPortIsRejected_AnUnallocatedServiceAddressIsDropped),
+            "upstream's nftables mode's guard rails around service addresses; upstream's ipvs mode has none"),
+    ];
+
     [Fact]
     [Trait("Tier", "vm-host")]
     public async Task TheSharedScenariosPassInIpvsModeInsideAKernelWithIpvs()
@@ -30,6 +40,10 @@ public sealed class IpvsVmScenarios(ITestOutputHelper output)
             Assert.Skip("KP_CONFORMANCE_MODES chooses the modes: this run is already the one inside the VM, or a narrowed one");
         }
         Prerequisites.Require();
+        foreach (var (method, why) in NotForIpvsMode)
+        {
+            output.WriteLine($"not run in ipvs mode: {method}: {why}");
+        }
         var results = Path.Combine(AppContext.BaseDirectory, $"ipvs-vm-results-{Environment.ProcessId}.xml");
         var vm = await Shell.RunAsync(
             Path.Combine(RepositoryRoot.Path, "tests", "vm", "vmrun.sh"),
@@ -44,7 +58,9 @@ public sealed class IpvsVmScenarios(ITestOutputHelper output)
                 "--",
                 Path.Combine(AppContext.BaseDirectory, "Proxy.Conformance.Tests"),
                 // -namespace matches one namespace exactly, not the ones below it: the semantics table is named too.
-                "-namespace", typeof(IpvsVmScenarios).Namespace!, "-namespace", typeof(Semantics.SemanticsModes).Namespace!, "-class-", typeof(ModeSwitchScenarios).FullName!, "-trait-", "Tier=vm-host", "-noColor", "-noLogo", "-result-xml", results,
+                "-namespace", typeof(IpvsVmScenarios).Namespace!, "-namespace", typeof(Semantics.SemanticsModes).Namespace!, "-class-", typeof(ModeSwitchScenarios).FullName!, "-trait-", "Tier=vm-host",
+                .. NotForIpvsMode.SelectMany(r => new[] { "-method-", $"*.{r.Method}" }),
+                "-noColor", "-noLogo", "-result-xml", results,
             ],
             TimeSpan.FromMinutes(50));
         output.WriteLine(vm.Stdout);
