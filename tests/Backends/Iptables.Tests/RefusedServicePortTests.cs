@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Backends.Testing;
 using Proxy.Core.Backends;
 using Proxy.Core.Model;
+using static Proxy.Backends.Testing.RefusalCluster;
 
 namespace Proxy.Backends.Iptables.Tests;
 
@@ -15,15 +16,6 @@ public class RefusedServicePortTests
     public RefusedServicePortTests() => backend = new IptablesBackend(kernel, new FakeSysctl(ipvs: false), new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static ServicePort Service(int i, int host = 1) => TestModel.Port(
-        new ServicePortName("ns", $"svc{i:D3}", "http", L4Protocol.Tcp), IPAddress.Parse($"10.96.0.{i + 1}"), 80, 0,
-        [new Endpoint(IPAddress.Parse($"10.244.{i}.{host}"), 8080, false)]);
-
-    private static IReadOnlyList<ProxyState> States(IEnumerable<ServicePort> services) =>
-        [ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), services)];
-
-    private static List<ServicePort> Forty() => [.. Enumerable.Range(0, 40).Select(i => Service(i))];
 
     [Fact]
     public async Task TheRefusedPortIsLeftOutAndNamed_AndEveryOtherPortIsProgrammed()
