@@ -51,6 +51,40 @@ public sealed partial class IpvsNetlinkClientKernelTests : IDisposable
         Assert.True(family is > 0 || error is { Errno: 2 }, $"family {family}, error {error?.Message}");
     }
 
+    /// <summary>
+    /// Where the kernel has IPVS (the test VM), the timeouts land in this namespace's IPVS as <c>ipvsadm -L --timeout</c>
+    /// shows them, a zero one keeping the kernel's value; elsewhere the client cannot be made, with ENOENT.
+    /// </summary>
+    [Fact]
+    public void TimeoutsLandInTheKernel_AZeroOneKeepsItsValue()
+    {
+        string? shown = null;
+        NetlinkException? error = null;
+        InNamespace(() =>
+        {
+            try
+            {
+                using var client = new IpvsNetlinkClient();
+                client.SetTimeouts(new IpvsTimeouts(TimeSpan.FromSeconds(901), TimeSpan.Zero, TimeSpan.FromSeconds(7)));
+                using var ipvsadm = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, "ipvsadm", "-L", "--timeout"]) { RedirectStandardOutput = true })!;
+                shown = ipvsadm.StandardOutput.ReadToEnd().Trim();
+                ipvsadm.WaitForExit();
+            }
+            catch (NetlinkException e)
+            {
+                error = e;
+            }
+        });
+
+        if (error is not null)
+        {
+            Assert.Equal(2, error.Errno);
+            return;
+        }
+        // The kernel's default FIN timeout is 120 s: kept, since 0 was sent for it.
+        Assert.Equal("Timeout (tcp tcpfin udp): 901 120 7", shown);
+    }
+
     /// <summary>setns applies to the calling thread: run on a fresh thread inside the namespace (sockets stay there).</summary>
     private void InNamespace(Action action)
     {
