@@ -44,7 +44,7 @@ public sealed class LiveSourceScenarios
         {
             // The daemon is up once its first sync has put its scaffolding (chains, table, or sets) in the kernel.
             var inspector = new ModeInspector(topology, mode);
-            await EventuallyAsync(async () => !await inspector.NothingOursLeftAsync(), "the daemon's first sync", StartDeadline);
+            await Eventually.HoldsAsync(async () => !await inspector.NothingOursLeftAsync(), "the daemon's first sync", StartDeadline);
 
             // Create: traffic through the ClusterIP within 2 s.
             server.Apply(Service());
@@ -77,7 +77,7 @@ public sealed class LiveSourceScenarios
             // Delete: the service stops answering.
             server.Delete(ResourceKind.EndpointSlices, "default", "web-1");
             server.Delete(ResourceKind.Services, "default", "web");
-            await EventuallyAsync(async () => (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.10", 80)).Outcome != ProbeOutcome.Answered, "the deleted service stops answering", Deadline);
+            await Eventually.HoldsAsync(async () => (await Topology.ProbeAsync(topology.Pod("client"), "10.96.0.10", 80)).Outcome != ProbeOutcome.Answered, "the deleted service stops answering", Deadline);
 
             // SIGTERM: exit 0, rules left in place for the next proxy.
             await Shell.CheckedAsync("kill", "-TERM", proxy.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -112,7 +112,7 @@ public sealed class LiveSourceScenarios
     /// Waits until 15 probes in a row are answered by exactly <paramref name="pods"/>: with stale rules still spreading
     /// over three pods, 15 probes all landing on one of them happens once in 3^15, so the check cannot pass by chance.
     /// </summary>
-    private static Task EventuallyAnsweredByAsync(Topology topology, TimeSpan deadline, params string[] pods) => EventuallyAsync(async () =>
+    private static Task EventuallyAnsweredByAsync(Topology topology, TimeSpan deadline, params string[] pods) => Eventually.HoldsAsync(async () =>
     {
         if (!await AnswersSoonAsync(topology))
         {
@@ -140,19 +140,5 @@ public sealed class LiveSourceScenarios
         {
             return false;
         }
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan deadline)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        Assert.Fail($"not {what} within {deadline}");
     }
 }
