@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Proxy.Backends.Iptables;
+using Proxy.Backends.Xtables;
 using Proxy.Bench;
 using Proxy.Core.Exec;
 using Proxy.Core.Host;

@@ -9,7 +9,8 @@ namespace Proxy.Backends.Nftables;
 
 /// <summary>
 /// nftables mode: tables <c>ip kube-proxy</c> and <c>ip6 kube-proxy</c>, owned entirely by us, each sync one
-/// <c>nft -f -</c> transaction (atomic: it applies fully or changes nothing). Remembers what it last applied per
+/// <c>nft -f</c> transaction (atomic: it applies fully or changes nothing; given as a complete file, so that a proxy
+/// killed mid-write never hands nft half of one). Remembers what it last applied per
 /// family; after a full sync, changes are element-level until a failure or a forced full sync. A forced full sync
 /// over a known table rewrites it in place (keeping session affinity's memories); only when a failure left the
 /// kernel's content unknown is the table replaced.
@@ -112,7 +113,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
     private async Task ApplyAsync(NftTransaction transaction, bool partial, CancellationToken cancellationToken)
     {
         var payload = transaction.ToString();
-        var command = Command.Write(Nft, payload, "-f", "-");
+        var command = Command.WriteWhole(Nft, payload, "-f", Command.StandardInputArgument);
         LogApplying(logger, transaction.Count);
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)

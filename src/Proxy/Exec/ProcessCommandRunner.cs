@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Proxy.Core.Exec;
+using Proxy.Core.Model;
 
 namespace Proxy.Exec;
 
@@ -11,6 +12,20 @@ public sealed class ProcessCommandRunner : ICommandRunner
     private const int NoSuchFile = 2;
 
     public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
+    {
+        if (command is { InputFileArgument: { } index, StandardInput: { } input })
+        {
+            // The whole input goes to a file first: the tool starts only once all of it exists (Command.WriteWhole).
+            using var file = await WholeInputFile.WriteAsync(input, cancellationToken).ConfigureAwait(false);
+            var arguments = command.Arguments.ToArray();
+            arguments[index] = file.Path;
+            return await RunProcessAsync(command with { Arguments = EquatableArray.Create<string>(arguments), StandardInput = null, InputFileArgument = null }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        return await RunProcessAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<CommandResult> RunProcessAsync(Command command, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(command.FileName)
         {
@@ -47,6 +62,13 @@ public sealed class ProcessCommandRunner : ICommandRunner
             catch (IOException)
             {
                 // The tool exited before reading all of its input; its exit code and stderr say why.
+            }
+            catch (OperationCanceledException)
+            {
+                // Killed before its input is closed: closing it would end the input early, and the tool would go on
+                // with what it has read.
+                process.Kill(entireProcessTree: true);
+                throw;
             }
         }
         try

@@ -1,0 +1,75 @@
+using Proxy.Core.Exec;
+using Proxy.Exec;
+
+namespace Proxy.Tests.Exec;
+
+public sealed class ProcessCommandRunnerTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AWholeInputIsAFileThatHoldsAllOfItBeforeTheToolStartsAndIsDeletedAfter()
+    {
+        var input = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"add element ip t s {{ 10.0.{i / 256}.{i % 256} }}\n"));
+        // $0 is the argument "-" replaced by the file: a regular file (not a pipe), already complete when sh starts.
+        var command = Command.WriteWhole("sh", input, "-c", "[ -f \"$0\" ] && [ ! -p \"$0\" ] && echo \"$0\" >&2 && cat -- \"$0\"", Command.StandardInputArgument);
+
+        var result = await new ProcessCommandRunner().RunAsync(command, Ct);
+
+        Assert.True(result.Succeeded, result.StandardError);
+        Assert.Equal(input, result.StandardOutput);
+        var path = result.StandardError.Trim();
+        Assert.StartsWith(Path.GetTempPath(), path, StringComparison.Ordinal);
+        Assert.False(File.Exists(path), $"{path} is left behind");
+    }
+
+    [Fact]
+    public void WriteWholeNeedsTheArgumentThatNamesTheInput() =>
+        Assert.Throws<ArgumentException>(() => Command.WriteWhole("nft", "flush ruleset\n", "-f", "/dev/stdin"));
+
+    [Fact]
+    public async Task StandardInputThroughAPipeStillReachesTheTool()
+    {
+        var result = await new ProcessCommandRunner().RunAsync(Command.Write("cat", "*nat\nCOMMIT\n"), Ct);
+
+        Assert.Equal("*nat\nCOMMIT\n", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task ACancelledWriteKillsTheToolBeforeItsInputEnds()
+    {
+        using var pidFile = new TempFile();
+        // The tool reads nothing, so the pipe fills and the write blocks until it is cancelled.
+        var command = Command.Write("sh", new string('x', 4 << 20), "-c", $"echo $$ > {pidFile.Path}; sleep 60");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = new ProcessCommandRunner().RunAsync(command, cancel.Token);
+        while (new FileInfo(pidFile.Path).Length == 0)
+        {
+            await Task.Delay(20, Ct);
+        }
+        var pid = int.Parse(File.ReadAllText(pidFile.Path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        // Killed, not left to read an early end of input: gone or a zombie within seconds, never still sleeping.
+        for (var waited = 0; waited < 100 && IsRunning(pid); waited++)
+        {
+            await Task.Delay(50, Ct);
+        }
+        Assert.False(IsRunning(pid), $"sh (pid {pid}) is still running after the cancelled write");
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        return File.Exists(stat) && File.ReadAllText(stat).Split(')')[^1].Trim()[0] != 'Z';
+    }
+
+    private sealed class TempFile : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.GetTempFileName();
+
+        public void Dispose() => File.Delete(Path);
+    }
+}
