@@ -40,4 +40,34 @@ public class NftRulesetTests
         Assert.Equal(first.SharedElements.OrderBy(e => e.Key.Element.Key), second.SharedElements.OrderBy(e => e.Key.Element.Key));
         Assert.Equal(NftPlanner.Partial(first, before)!.ToString(), NftPlanner.Partial(second, before)!.ToString());
     }
+
+    [Fact]
+    public void ARulesetDoesNotKeepTheOnesBeforeIt_ADaemonSyncingForHoursHoldsOnlyTheLast()
+    {
+        var services = Many(10);
+        var (last, first) = BuildAChainOfRulesets(services, length: 5);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(first.TryGetTarget(out _), "the first ruleset is still reachable from the last one");
+        GC.KeepAlive(last);
+    }
+
+    /// <summary>Not inlined: no local of this frame may keep the first ruleset alive while the test collects.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (NftRuleset Last, WeakReference<NftRuleset> First) BuildAChainOfRulesets(List<ServicePort> services, int length)
+    {
+        var ruleset = NftRenderer.Render(States(services)[0], Options);
+        var first = new WeakReference<NftRuleset>(ruleset);
+        for (var i = 1; i < length; i++)
+        {
+            services[i] = Service(i, 7 + i);
+            var next = NftRenderer.Render(States(services)[0], Options, ruleset);
+            Assert.Single(NftRuleset.Changes(next, ruleset).Added);
+            ruleset = next;
+        }
+        return (ruleset, first);
+    }
 }
