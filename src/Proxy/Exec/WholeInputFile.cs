@@ -12,9 +12,16 @@ internal sealed class WholeInputFile : IDisposable
 
     public string Path { get; }
 
+    private const string Prefix = "kube-proxy-sharp-";
+    private const string Suffix = ".input";
+
+    /// <summary>Run once per process, before its first file: see <see cref="RemoveLeftovers"/>.</summary>
+    private static readonly Lazy<int> LeftoversRemoved = new(() => RemoveLeftovers(System.IO.Path.GetTempPath()));
+
     public static async Task<WholeInputFile> WriteAsync(string input, CancellationToken cancellationToken)
     {
-        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kube-proxy-sharp-{Environment.ProcessId}-{Guid.NewGuid():N}.input");
+        _ = LeftoversRemoved.Value;
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}{Suffix}");
         var file = new WholeInputFile(path);
         try
         {
@@ -38,6 +45,34 @@ internal sealed class WholeInputFile : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Deletes the input files of processes that are gone (a proxy SIGKILLed mid-sync cannot delete its own), never a
+    /// running process's; returns how many.
+    /// </summary>
+    internal static int RemoveLeftovers(string folder)
+    {
+        var removed = 0;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, $"{Prefix}*{Suffix}"))
+            {
+                var name = System.IO.Path.GetFileName(file);
+                var pid = name[Prefix.Length..].Split('-')[0];
+                if (int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                    && id != Environment.ProcessId && !Directory.Exists($"/proc/{id}"))
+                {
+                    new WholeInputFile(file).Dispose();
+                    removed++;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable temporary folder: the files stay, and writing the next one will say what is wrong.
+        }
+        return removed;
     }
 
     public void Dispose()

@@ -60,6 +60,33 @@ public sealed class ProcessCommandRunnerTests
         Assert.False(IsRunning(pid), $"sh (pid {pid}) is still running after the cancelled write");
     }
 
+    [Fact]
+    public void InputFilesLeftByAKilledProcessAreRemoved_ThoseOfARunningOneAndOtherFilesStay()
+    {
+        var folder = Directory.CreateTempSubdirectory("kps-input-").FullName;
+        try
+        {
+            // A pid above the kernel's pid_max (4194304 at most) belongs to no process.
+            var dead = Path.Combine(folder, "kube-proxy-sharp-4194305-0123abcd.input");
+            var running = Path.Combine(folder, $"kube-proxy-sharp-{Environment.ProcessId}-4567ef.input");
+            var parent = Path.Combine(folder, "kube-proxy-sharp-1-89ab.input");
+            var other = Path.Combine(folder, "kube-proxy-sharp-4194305-notes.txt");
+            foreach (var file in (string[])[dead, running, parent, other])
+            {
+                File.WriteAllText(file, "flush ruleset\n");
+            }
+
+            Assert.Equal(1, WholeInputFile.RemoveLeftovers(folder));
+
+            Assert.False(File.Exists(dead));
+            Assert.True(File.Exists(running) && File.Exists(parent) && File.Exists(other));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static bool IsRunning(int pid)
     {
         var stat = $"/proc/{pid}/stat";
