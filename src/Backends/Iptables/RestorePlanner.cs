@@ -72,7 +72,7 @@ public static class RestorePlanner
     /// Deletes every rule that jumps from a chain we do not own into one we own (our jumps from built-in chains,
     /// and any left by upstream kube-proxy), then flushes and removes every chain we own.
     /// </summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, BaseChains.IsOwned);
+    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, BaseChains.IsOwned, BaseChains.Tables);
 
     private static void Write(RestoreTransaction transaction, ChainRules chain, HashSet<string> owners)
     {
