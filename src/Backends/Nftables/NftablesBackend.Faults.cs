@@ -8,8 +8,9 @@ namespace Proxy.Backends.Nftables;
 /// <summary>
 /// What nftables mode does about faults outside its own model: a service port whose rules nft refuses is left out
 /// (found with <c>nft -c</c>, which checks a transaction without committing it) so the other services are still
-/// programmed; and a full sync tells whether our table had gone missing (<c>nft flush ruleset</c>, <c>nft delete
-/// table</c>), which it is about to recreate. Kept apart from the sync itself, which is being reworked elsewhere.
+/// programmed; and whether our table lost what a sync applied (<c>nft flush ruleset</c>, <c>nft delete table</c>,
+/// <c>nft flush table</c>): asked before each periodic sync, and by a full sync, which is about to repair it, to count
+/// the repair. Kept apart from the sync itself, which is being reworked elsewhere.
 /// </summary>
 public sealed partial class NftablesBackend
 {
@@ -58,15 +59,55 @@ public sealed partial class NftablesBackend
     }
 
     /// <summary>
-    /// Whether our table is gone from the kernel although a sync applied it (someone flushed the ruleset). Lists table
-    /// names only: listing our table would print every element at each periodic full sync.
+    /// Whether any family lost what a sync applied there (<see cref="LostAsync"/>). Upstream's nftables mode has no
+    /// canary; this asks nft for one small chain per family instead.
     /// </summary>
-    private async Task<bool> TableLostAsync(IpFamily family, CancellationToken cancellationToken)
+    public async Task<bool> DriftedAsync(CancellationToken cancellationToken)
     {
-        var result = await runner.RunAsync(Command.Read(Nft, "list", "tables"), cancellationToken).ConfigureAwait(false);
-        var ours = $"table {(family == IpFamily.IPv4 ? "ip" : "ip6")} {NftNames.Table}";
-        return result.Succeeded && !result.StandardOutput.Split('\n').Any(l => l.Trim() == ours);
+        foreach (var (family, ruleset) in applied.All.ToList())
+        {
+            if (await LostAsync(family, ruleset, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+        return false;
     }
+
+    /// <summary>
+    /// Whether the kernel lost what a sync applied in <paramref name="family"/>: lists one base chain of ours
+    /// (<see cref="NftNames.NatPrerouting"/>, one rule). nft refuses the listing when our table is gone (<c>nft flush
+    /// ruleset</c>, <c>nft delete table</c>), and the chain is empty when its rules were flushed (<c>nft flush table</c>
+    /// keeps the chains); listing the table itself would print every service's elements. Elements deleted one by one
+    /// from a map are not looked for: the hourly full sync rewrites them.
+    /// </summary>
+    private async Task<bool> LostAsync(IpFamily family, NftRuleset ruleset, CancellationToken cancellationToken)
+    {
+        var expected = ruleset.Scaffold.OfType<NftRule>().Where(r => r.Chain == NftNames.NatPrerouting).Select(r => r.Text);
+        CommandResult result;
+        try
+        {
+            result = await runner.RunAsync(Command.Read(Nft, "list", "chain", ruleset.Family, NftNames.Table, NftNames.NatPrerouting), cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandNotFoundException e)
+        {
+            LogChainUnreadable(logger, family, e.Message);
+            return true;
+        }
+        var listed = result.StandardOutput.Split('\n').Select(l => l.Trim()).ToHashSet(StringComparer.Ordinal);
+        if (result.Succeeded && expected.All(listed.Contains))
+        {
+            return false;
+        }
+        LogChainLost(logger, family, result.Succeeded ? "its rules were flushed" : $"nft list exited {result.ExitCode}: {result.StandardError.Trim()}");
+        return true;
+    }
+
+    [LoggerMessage(EventId = 253, Level = LogLevel.Warning, Message = "Our nftables table ({Family}) lost what the last sync applied: {How}")]
+    private static partial void LogChainLost(ILogger logger, IpFamily family, string how);
+
+    [LoggerMessage(EventId = 254, Level = LogLevel.Warning, Message = "Cannot list our nftables table ({Family}): {Reason}")]
+    private static partial void LogChainUnreadable(ILogger logger, IpFamily family, string reason);
 
     [LoggerMessage(EventId = 252, Level = LogLevel.Warning, Message = "Left service port {ServicePort} ({Family}) out of the rules: nft refuses them, and the node's other services are programmed without it: {Reason}")]
     private static partial void LogRefused(ILogger logger, string servicePort, IpFamily family, string reason);

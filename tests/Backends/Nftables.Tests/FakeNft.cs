@@ -20,6 +20,9 @@ internal sealed class FakeNft : ICommandRunner
 
     public bool FailNext { get; set; }
 
+    /// <summary>Chains listed with <c>nft list chain</c>, in order.</summary>
+    public List<string> Listings { get; } = [];
+
     /// <summary>Any line holding this text is refused, as nft refuses what it cannot parse (a test's broken service).</summary>
     public string? Refuse { get; set; }
 
@@ -32,6 +35,13 @@ internal sealed class FakeNft : ICommandRunner
         if (command.Arguments.SequenceEqual(["list", "tables"]))
         {
             return Task.FromResult(CommandResult.Ok(string.Concat(tables.Keys.Order(StringComparer.Ordinal).Select(t => $"table {t}\n"))));
+        }
+        if (command.Arguments is ["list", "chain", var family, var name, var chain])
+        {
+            Listings.Add(chain);
+            return Task.FromResult(tables.TryGetValue($"{family} {name}", out var listed) && listed.Chains.TryGetValue(chain, out var rules)
+                ? CommandResult.Ok($"table {family} {name} {{\n\tchain {chain} {{\n{string.Concat(rules.Select(r => $"\t\t{r}\n"))}\t}}\n}}\n")
+                : new CommandResult(1, "", "Error: No such file or directory\n"));
         }
         // nft -c checks a transaction as nft -f would apply it, and commits nothing.
         var check = command.Arguments.Contains("-c");
@@ -89,6 +99,12 @@ internal sealed class FakeNft : ICommandRunner
 
     /// <summary>nft flush ruleset: every table gone.</summary>
     public void Flush() => tables = [];
+
+    /// <summary>nft flush table: its chains emptied, sets and maps kept (as <c>flush table</c> in a payload).</summary>
+    public void FlushTable(string family) => tables[$"{family} kube-proxy"].FlushChains();
+
+    /// <summary>nft delete table: that family's table gone.</summary>
+    public void DeleteTable(string family) => tables.Remove($"{family} kube-proxy");
 
     public bool HasTable(string family) => tables.ContainsKey($"{family} kube-proxy");
 
