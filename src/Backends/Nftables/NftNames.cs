@@ -50,7 +50,7 @@ public static class NftNames
     public const string ClusterIPs = "cluster-ips";
     public const string ClusterIPsCheck = "cluster-ips-check";
 
-    // The base chain of dispatch: one rule, and the chain the drift check lists.
+    // The base chain of dispatch (one rule: jump services).
     public const string NatPrerouting = "nat-prerouting";
 
     // Masquerading.

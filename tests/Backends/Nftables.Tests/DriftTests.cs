@@ -4,8 +4,9 @@ using static Proxy.Backends.Nftables.Tests.TestPorts;
 namespace Proxy.Backends.Nftables.Tests;
 
 /// <summary>
-/// The drift check on the stateful fake: one chain listed per family, nothing when nothing was applied; a lost or
-/// flushed table is drift, and the full sync that follows repairs it and counts the repair.
+/// The drift check on the stateful fake: one checked (never committed) deletion of our dispatch chain per family,
+/// which nft refuses while our rules jump to it; nothing when nothing was applied. A lost or flushed table is drift,
+/// and the full sync that follows repairs it and counts the repair.
 /// </summary>
 public class DriftTests
 {
@@ -17,20 +18,22 @@ public class DriftTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task NothingAppliedIsNoDriftAndListsNothing()
+    public async Task NothingAppliedIsNoDriftAndAsksNothing()
     {
         Assert.False(await backend.DriftedAsync(Ct));
-        Assert.Empty(nft.Listings);
+        Assert.Empty(nft.Checks);
     }
 
     [Fact]
-    public async Task AfterASyncTheCheckListsOneSmallChainPerFamilyAndFindsNoDrift()
+    public async Task AfterASyncTheCheckAsksOnceAFamilyListsNothingAndFindsNoDrift()
     {
         await backend.SyncAsync(States(Many(5)), full: true, Ct);
         await backend.SyncAsync(States(Many(6)), full: false, Ct);
+        var tables = nft.Dump();
 
         Assert.False(await backend.DriftedAsync(Ct));
-        Assert.Equal([NftNames.NatPrerouting, NftNames.NatPrerouting], nft.Listings);
+        Assert.Equal(["delete chain ip kube-proxy services\n", "delete chain ip6 kube-proxy services\n"], nft.Checks);
+        Assert.Equal(tables, nft.Dump());
     }
 
     [Theory]

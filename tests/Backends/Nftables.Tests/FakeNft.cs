@@ -20,9 +20,6 @@ internal sealed class FakeNft : ICommandRunner
 
     public bool FailNext { get; set; }
 
-    /// <summary>Chains listed with <c>nft list chain</c>, in order.</summary>
-    public List<string> Listings { get; } = [];
-
     /// <summary>Any line holding this text is refused, as nft refuses what it cannot parse (a test's broken service).</summary>
     public string? Refuse { get; set; }
 
@@ -35,13 +32,6 @@ internal sealed class FakeNft : ICommandRunner
         if (command.Arguments.SequenceEqual(["list", "tables"]))
         {
             return Task.FromResult(CommandResult.Ok(string.Concat(tables.Keys.Order(StringComparer.Ordinal).Select(t => $"table {t}\n"))));
-        }
-        if (command.Arguments is ["list", "chain", var family, var name, var chain])
-        {
-            Listings.Add(chain);
-            return Task.FromResult(tables.TryGetValue($"{family} {name}", out var listed) && listed.Chains.TryGetValue(chain, out var rules)
-                ? CommandResult.Ok($"table {family} {name} {{\n\tchain {chain} {{\n{string.Concat(rules.Select(r => $"\t\t{r}\n"))}\t}}\n}}\n")
-                : new CommandResult(1, "", "Error: No such file or directory\n"));
         }
         // nft -c checks a transaction as nft -f would apply it, and commits nothing.
         var check = command.Arguments.Contains("-c");
