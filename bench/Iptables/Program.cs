@@ -123,7 +123,7 @@ foreach (var size in sizes)
                     + $"the rest {fullMs - reconcileMs - runner.Milliseconds("-save") - runner.Milliseconds("restore"):F0} ms) ({BenchResults.Load()})");
                 BenchResults.Record(series, size, "full_sync_s", fullMs / 1000);
 
-                // (a2) periodic full resync with nothing changed.
+                // (a2) full resync (hourly, or after drift) with nothing changed.
                 runner.Calls.Clear();
                 clock.Restart();
                 var resync = await backend.SyncAsync(model.States, full: true, CancellationToken.None);

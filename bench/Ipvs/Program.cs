@@ -64,7 +64,7 @@ static async Task MeasureAsync(string sizes)
         Console.WriteLine($"{size}: kernel holds {services.Count} virtual servers, {services.Sum(s => ipvs.GetDestinations(s).Count)} real servers, "
             + $"{links.GetAddresses(Proxy.Core.Model.IpFamily.IPv4).Count(a => a.PrefixLength == 32)} addresses on kube-ipvs0");
 
-        // (b) a periodic full resync with nothing changed: dump and compare, rewrite sets and rules.
+        // (b) a full resync (hourly, or after drift) with nothing changed: dump and compare, rewrite sets and rules.
         ipvs.Reset();
         runner.ByTool.Clear();
         clock.Restart();

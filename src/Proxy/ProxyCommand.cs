@@ -237,7 +237,7 @@ public static partial class ProxyCommand
         // a restarted proxy must find them intact.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        var runnerLoop = new SyncRunner(daemon.SyncAsync, options.MinSyncPeriod, options.SyncPeriod, options.SyncPeriod, TimeProvider.System);
+        var runnerLoop = new SyncRunner(daemon.SyncAsync, daemon.DriftedAsync, options.MinSyncPeriod, options.SyncPeriod, options.SyncPeriod, TimeProvider.System);
         source.Changed += runnerLoop.Request;
         LogStarted(logger, backend.Mode, nodeName, source.Description);
         try

@@ -12,6 +12,9 @@ public static class BaseChains
     public const string Filter = TableNames.Filter;
     public const string Nat = TableNames.Nat;
 
+    /// <summary>The tables we own chains in: filter and nat, and mangle for its canary alone (<see cref="CanaryChains"/>).</summary>
+    public static readonly ImmutableArray<string> Tables = [Filter, Nat, TableNames.Mangle];
+
     public static readonly ImmutableArray<(string Table, string Chain)> Owned =
     [
         (Filter, ChainNames.Services),
@@ -60,6 +63,6 @@ public static class BaseChains
     /// <summary>True for the shared chains every service has rules in (ours, and kubelet's KUBE-FIREWALL), in either table.</summary>
     public static bool IsBase(string chain) => Owned.Any(o => o.Chain == chain) || chain == ChainNames.KubeletFirewall;
 
-    /// <summary>True for chains we own: the base chains above and every generated per-service chain.</summary>
-    public static bool IsOwned(string table, string chain) => Owned.Contains((table, chain)) || ChainNames.IsGenerated(chain);
+    /// <summary>True for chains we own: the base chains above, the canaries and every generated per-service chain.</summary>
+    public static bool IsOwned(string table, string chain) => Owned.Contains((table, chain)) || CanaryChains.Is(table, chain) || ChainNames.IsGenerated(chain);
 }

@@ -11,7 +11,8 @@ namespace Proxy.Backends.Iptables;
 /// iptables mode. Each sync of a family is one <c>iptables-restore --noflush</c> call (ip6tables-restore for
 /// IPv6) that applies fully or not at all; a full sync first reads the kernel with iptables-save to find
 /// stale chains and missing jumps. Remembers what it last applied per family: the next sync writes only the
-/// chains that changed, until a failure or a forced full sync.
+/// chains that changed, until a failure or a forced full sync. Upstream's canary chains tell between syncs whether
+/// someone wiped our tables (<see cref="DriftedAsync"/>).
 /// </summary>
 public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysctl, IptablesOptions options, ILogger<IptablesBackend> logger) : IProxyBackend
 {
@@ -91,7 +92,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                     KernelRules kernel;
                     try
                     {
-                        kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+                        kernel = await tools.ReadAsync(runner, cancellationToken, BaseChains.Tables).ConfigureAwait(false);
                     }
                     catch (CommandNotFoundException) when (state.Services.Count == 0)
                     {
@@ -134,7 +135,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                         state = Without(desiredState, refusedHere);
                         rulesNow = IptablesRenderer.Render(state, options, cache);
                         // What the failed restore left (nothing, or a staged payload's unreachable leaves) is read again.
-                        transaction = RestorePlanner.Full(rulesNow, await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false), out changedHere);
+                        transaction = RestorePlanner.Full(rulesNow, await tools.ReadAsync(runner, cancellationToken, BaseChains.Tables).ConfigureAwait(false), out changedHere);
                         familyFull = anyFull = true;
                         await RestoreAsync(tools, transaction, partial: false, stageAbove, cancellationToken).ConfigureAwait(false);
                     }
@@ -149,7 +150,8 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
             refused[state.Family] = stillRefused;
             applied.Set(state.Family, rulesNow);
             var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var chain in rulesNow.Chains)
+            // As upstream's counts, which its canaries (created outside the restore) are not in.
+            foreach (var chain in rulesNow.Chains.Where(c => !CanaryChains.Is(c.Table, c.Chain)))
             {
                 byTable[chain.Table] = byTable.GetValueOrDefault(chain.Table) + chain.Rules.Count;
             }
@@ -174,7 +176,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
     /// <exception cref="ProxySyncException"><paramref name="refusal"/>, when no port is to blame for it.</exception>
     private async Task<Dictionary<ServicePort, string>> FindRefusedAsync(IptablesTools tools, ProxyState state, ProxySyncException refusal, CancellationToken cancellationToken)
     {
-        var kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+        var kernel = await tools.ReadAsync(runner, cancellationToken, BaseChains.Tables).ConfigureAwait(false);
         var found = await RefusalSearch.FindAsync(state.Services, async ports =>
         {
             // A cache of its own: the probes' renders must not evict the backend's cached ports.
@@ -202,10 +204,48 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
     private static bool Drifted(RuleSet previous, KernelRules kernel) =>
         previous.Chains.Any(c => !kernel.Holds(c.Table, c.Chain, c.Rules)) || previous.Jumps.Any(j => !kernel.HasRule(j.Table, j.BuiltIn, j.Rule));
 
+    /// <summary>
+    /// Lists each programmed family's canaries (<see cref="CanaryChains"/>): three small reads per family, where reading
+    /// our rules back (iptables-save) takes seconds at 10k services. A canary gone or emptied means someone deleted or
+    /// flushed that table. Nothing finer is looked for (one of our chains flushed alone waits for the hourly full sync).
+    /// </summary>
+    public async Task<bool> DriftedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var family in applied.All.Keys.ToList())
+        {
+            var tools = IptablesTools.For(family);
+            foreach (var canary in CanaryChains.All)
+            {
+                ChainListing listing;
+                try
+                {
+                    listing = await tools.ListChainAsync(runner, canary.Table, canary.Chain, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CommandNotFoundException e)
+                {
+                    LogCanaryUnreadable(logger, family, e.Message);
+                    return true;
+                }
+                if (listing.WasBusy)
+                {
+                    // Upstream's Monitor waits out a busy lock the same way: the next period asks again.
+                    LogCanaryBusy(logger, family);
+                    return false;
+                }
+                if (!listing.Holds(canary.Rules))
+                {
+                    LogCanaryGone(logger, canary.Table, family, listing.Exists ? "emptied" : "deleted");
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public async Task CleanupAsync(CancellationToken cancellationToken)
     {
         applied.Forget();
-        foreach (var family in await IptablesTools.CleanupAsync(runner, RestorePlanner.Cleanup, cancellationToken).ConfigureAwait(false))
+        foreach (var family in await IptablesTools.CleanupAsync(runner, RestorePlanner.Cleanup, cancellationToken, BaseChains.Tables).ConfigureAwait(false))
         {
             LogFamilySkipped(logger, family, IptablesTools.For(family).Save);
         }
@@ -225,6 +265,15 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Left service port {ServicePort} ({Family}) out of the rules: the restore tool refuses them, and the node's other services are programmed without it: {Reason}")]
     private static partial void LogRefused(ILogger logger, string servicePort, IpFamily family, string reason);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "The " + CanaryChains.Name + " chain of the {Table} table ({Family}) was {How}: someone flushed or deleted our rules")]
+    private static partial void LogCanaryGone(ILogger logger, string table, IpFamily family, string how);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Not checking the " + CanaryChains.Name + " chains ({Family}) this time: another process holds the xtables lock")]
+    private static partial void LogCanaryBusy(ILogger logger, IpFamily family);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Cannot list the " + CanaryChains.Name + " chains ({Family}): {Reason}")]
+    private static partial void LogCanaryUnreadable(ILogger logger, IpFamily family, string reason);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Not programming {Family}: {Tool} is not installed and there is nothing to program")]
     private static partial void LogFamilySkipped(ILogger logger, IpFamily family, string tool);

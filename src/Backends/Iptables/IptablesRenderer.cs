@@ -72,6 +72,7 @@ public static class IptablesRenderer
             "-m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully",
         ]));
         chains.Add(Base(BaseChains.Nat, ChainNames.MarkMasq, [$"-j MARK --set-xmark {mark}/{mark}"]));
+        chains.AddRange(CanaryChains.All);
         chains.AddRange(rules.PerService);
         return new RuleSet(chains.ToImmutable(), jumps);
     }

@@ -13,8 +13,8 @@ public static class RestorePlanner
     {
         var transaction = new RestoreTransaction(ChainNames.IsGenerated);
         var owners = new HashSet<string>(StringComparer.Ordinal);
-        // What iptables-save showed is what the kernel holds: a periodic full sync of 10k services rewrites nothing that
-        // nobody changed (upstream rewrites everything; at that size, seconds of CPU every sync period).
+        // What iptables-save showed is what the kernel holds: an hourly full sync of 10k services rewrites nothing that
+        // nobody changed (upstream rewrites everything; at that size, seconds of CPU per full sync).
         foreach (var chain in desired.Chains.Where(c => !kernel.Holds(c.Table, c.Chain, c.Rules)))
         {
             Write(transaction, chain, owners);
@@ -72,7 +72,7 @@ public static class RestorePlanner
     /// Deletes every rule that jumps from a chain we do not own into one we own (our jumps from built-in chains,
     /// and any left by upstream kube-proxy), then flushes and removes every chain we own.
     /// </summary>
-    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, BaseChains.IsOwned);
+    public static RestoreTransaction Cleanup(KernelRules kernel) => ChainCleanup.Plan(kernel, BaseChains.IsOwned, BaseChains.Tables);
 
     private static void Write(RestoreTransaction transaction, ChainRules chain, HashSet<string> owners)
     {

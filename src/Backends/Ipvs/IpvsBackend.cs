@@ -18,7 +18,8 @@ namespace Proxy.Backends.Ipvs;
 /// the sets the masquerade and filter rules match on; on full syncs one <c>iptables-restore --noflush</c> rewrites those
 /// rules; then the virtual servers are planned against the kernel's table (full sync) or the one last applied (partial
 /// sync) and applied over generic netlink, and addresses of deleted services are unbound. IPVS itself has no
-/// transactions: a failure part-way leaves a mix, which the next (full) sync repairs.
+/// transactions: a failure part-way leaves a mix, which the next (full) sync repairs. What someone else removes between
+/// syncs is found by <see cref="DriftedAsync"/> (IpvsBackend.Drift.cs).
 /// </summary>
 public sealed partial class IpvsBackend(
     ICommandRunner runner,
@@ -106,6 +107,8 @@ public sealed partial class IpvsBackend(
             var familyFull = full || previous is null;
             anyFull |= familyFull;
             int operations, rules;
+            // Asked again here (a few small reads) so that a full sync that puts back what someone removed counts it.
+            var repaired = familyFull && previous is not null && await LostAsync(state.Family, previous, cancellationToken).ConfigureAwait(false);
             try
             {
                 (operations, rules) = await SyncFamilyAsync(state, previous, familyFull, cancellationToken).ConfigureAwait(false);
@@ -126,7 +129,7 @@ public sealed partial class IpvsBackend(
             {
                 byTable[table] = byTable.GetValueOrDefault(table) + 1;
             }
-            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal) });
+            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal), RepairedDrift = repaired });
         }
         return new SyncResult(anyFull, servicePorts, changed, written) { Families = families.ToImmutable() };
     }

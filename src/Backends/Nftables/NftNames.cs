@@ -50,6 +50,9 @@ public static class NftNames
     public const string ClusterIPs = "cluster-ips";
     public const string ClusterIPsCheck = "cluster-ips-check";
 
+    // The base chain of dispatch (one rule: jump services).
+    public const string NatPrerouting = "nat-prerouting";
+
     // Masquerading.
     public const string MarkForMasquerade = "mark-for-masquerade";
     public const string Hairpin = "hairpin-endpoints";

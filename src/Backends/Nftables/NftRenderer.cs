@@ -98,7 +98,7 @@ public static class NftRenderer
         var newConnection = "ct state new";
         var noEndpoints = $"{newConnection} {f.AddressKey} vmap @{NoEndpointServices}";
         var firewall = $"{newConnection} {f.AddressKey} @{FirewallIPs} {f.AddressKey} . {ip} saddr != @{FirewallAllow} drop";
-        Chain("nat-prerouting", "type nat hook prerouting priority -100", $"jump {Services}");
+        Chain(NatPrerouting, "type nat hook prerouting priority -100", $"jump {Services}");
         Chain("nat-output", "type nat hook output priority -100", $"jump {Services}");
         Chain("nat-postrouting", "type nat hook postrouting priority 100",
             // Hairpin: a pod reaching itself through its service must see the node as source, or the reply skips conntrack.

@@ -70,7 +70,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
             var repaired = false;
             try
             {
-                repaired = partial is null && previous is not null && await TableLostAsync(state.Family, cancellationToken).ConfigureAwait(false);
+                repaired = partial is null && previous is not null && await LostAsync(state.Family, previous, cancellationToken).ConfigureAwait(false);
                 if (!transaction.IsEmpty)
                 {
                     try

@@ -6,12 +6,12 @@ public static class ChainCleanup
     /// <summary>
     /// Deletes every rule that jumps from a chain not <paramref name="owned"/> into one that is (our jumps from built-in
     /// chains, and any left by upstream kube-proxy), then flushes and removes every owned chain; <paramref name="owned"/>
-    /// takes table and chain.
+    /// takes table and chain. Looks in <paramref name="tables"/> (filter and nat unless told).
     /// </summary>
-    public static RestoreTransaction Plan(KernelRules kernel, Func<string, string, bool> owned)
+    public static RestoreTransaction Plan(KernelRules kernel, Func<string, string, bool> owned, IReadOnlyList<string>? tables = null)
     {
         var transaction = new RestoreTransaction();
-        foreach (var table in TableNames.All)
+        foreach (var table in tables ?? TableNames.All)
         {
             foreach (var (chain, rule) in kernel.Rules(table))
             {

@@ -5,23 +5,29 @@ using Proxy.Core.Model;
 namespace Proxy.Backends.Xtables;
 
 /// <summary>
-/// The save/restore executables of one family and the two ways we call them: read the filter and nat tables, and
-/// apply one payload with <c>--noflush</c>. Shared by iptables mode and IPVS mode (which keeps its masquerade and
-/// filter rules in iptables, as upstream).
+/// The iptables executables of one family and the ways we call them: read whole tables, list one chain, and apply one
+/// payload with <c>--noflush</c>. Shared by iptables mode and IPVS mode (which keeps its masquerade and filter rules in
+/// iptables, as upstream).
 /// </summary>
-public sealed record IptablesTools(string Save, string Restore)
+public sealed record IptablesTools(string Save, string Restore, string Iptables)
 {
+    /// <summary>iptables' exit status for a resource problem, here the xtables lock held past our wait (upstream's isResourceError).</summary>
+    private const int ResourceProblem = 4;
+
     /// <summary>Wait up to 5 s for the xtables lock, as upstream, instead of failing when another writer holds it.</summary>
     private const string WaitSeconds = "5";
 
     public static IptablesTools For(IpFamily family) =>
-        family == IpFamily.IPv4 ? new("iptables-save", "iptables-restore") : new("ip6tables-save", "ip6tables-restore");
+        family == IpFamily.IPv4 ? new("iptables-save", "iptables-restore", "iptables") : new("ip6tables-save", "ip6tables-restore", "ip6tables");
 
-    /// <summary>What iptables-save shows for the tables we use; a missing tool throws <see cref="CommandNotFoundException"/>.</summary>
-    public async Task<KernelRules> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken)
+    /// <summary>
+    /// What iptables-save shows for <paramref name="tables"/> (filter and nat unless told); a missing tool throws
+    /// <see cref="CommandNotFoundException"/>.
+    /// </summary>
+    public async Task<KernelRules> ReadAsync(ICommandRunner runner, CancellationToken cancellationToken, IReadOnlyList<string>? tables = null)
     {
         var text = new System.Text.StringBuilder();
-        foreach (var table in TableNames.All)
+        foreach (var table in tables ?? TableNames.All)
         {
             var result = await runner.RunAsync(Command.Read(Save, "-t", table), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
@@ -34,11 +40,40 @@ public sealed record IptablesTools(string Save, string Restore)
     }
 
     /// <summary>
-    /// --cleanup of one owner of chains in both families: read each family, apply what <paramref name="plan"/> makes of
-    /// it. A family whose tools are not installed (no ip6tables on an IPv4-only node) holds nothing of ours: skipped.
+    /// One chain's rules as <c>iptables -S CHAIN</c> prints them (the text after <c>-A CHAIN </c>, as iptables-save
+    /// spells it), without reading the rest of the table where the backend allows (iptables-nft fetches only that
+    /// chain; iptables-legacy still copies the table from the kernel, as every legacy read does).
+    /// </summary>
+    /// <returns>
+    /// The rules; <see cref="ChainListing.Missing"/> when the chain (or the table) does not exist, and for any other
+    /// refusal but one: <see cref="ChainListing.Busy"/> when the xtables lock stayed held past our wait.
+    /// </returns>
+    public async Task<ChainListing> ListChainAsync(ICommandRunner runner, string table, string chain, CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync(Command.Read(Iptables, "-w", WaitSeconds, "-t", table, "-S", chain), cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == ResourceProblem)
+        {
+            return ChainListing.Busy;
+        }
+        if (!result.Succeeded)
+        {
+            return ChainListing.Missing;
+        }
+        var prefix = $"-A {chain} ";
+        return new ChainListing([.. result.StandardOutput.Split('\n')
+            .Select(l => l.TrimEnd('\r'))
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => l[prefix.Length..])]);
+    }
+
+    /// <summary>
+    /// --cleanup of one owner of chains in both families: read each family (<paramref name="tables"/>, filter and nat
+    /// unless told), apply what <paramref name="plan"/> makes of it. A family whose tools are not installed (no
+    /// ip6tables on an IPv4-only node) holds nothing of ours: skipped.
     /// </summary>
     /// <returns>The families skipped for want of their tools.</returns>
-    public static async Task<IReadOnlyList<IpFamily>> CleanupAsync(ICommandRunner runner, Func<KernelRules, RestoreTransaction> plan, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<IpFamily>> CleanupAsync(
+        ICommandRunner runner, Func<KernelRules, RestoreTransaction> plan, CancellationToken cancellationToken, IReadOnlyList<string>? tables = null)
     {
         var skipped = new List<IpFamily>();
         foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
@@ -47,7 +82,7 @@ public sealed record IptablesTools(string Save, string Restore)
             KernelRules kernel;
             try
             {
-                kernel = await tools.ReadAsync(runner, cancellationToken).ConfigureAwait(false);
+                kernel = await tools.ReadAsync(runner, cancellationToken, tables).ConfigureAwait(false);
             }
             catch (CommandNotFoundException)
             {

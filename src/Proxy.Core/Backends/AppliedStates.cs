@@ -15,6 +15,9 @@ public sealed class AppliedStates<T>
 
     public void Set(IpFamily family, T state) => applied[family] = state;
 
+    /// <summary>Every family with what was last applied in it (what a drift check compares the kernel with).</summary>
+    public IReadOnlyDictionary<IpFamily, T> All => applied;
+
     public void Forget() => applied.Clear();
 
     /// <summary>Runs a sync; if it throws, forgets everything before rethrowing.</summary>

@@ -21,6 +21,17 @@ public interface IProxyBackend
 
     Task<SyncResult> SyncAsync(IReadOnlyList<ProxyState> desired, bool full, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the kernel has lost what this backend applied (someone flushed or deleted our rules, table or virtual
+    /// servers): asked before each periodic sync, which is full when the answer is yes (and that full sync repairs, and
+    /// counts the repair). A cheap question, a few small reads, never a read-back of everything we own: the periodic
+    /// syncs are partial so that a quiet node does not pay a full sync every sync period. False when nothing is applied
+    /// (the next sync is full anyway) and when the kernel is busy (the xtables lock held): the next periodic sync asks
+    /// again. True when the kernel cannot be read at all, so that the full sync reports why. Never throws but for
+    /// cancellation; drift it does not look for waits for the hourly full sync.
+    /// </summary>
+    Task<bool> DriftedAsync(CancellationToken cancellationToken);
+
     /// <summary>The counters a failed sync moves, in the family it names (or in every family it was syncing).</summary>
     IReadOnlyList<BackendMetric> FailureCounters(ProxySyncException failure);
 

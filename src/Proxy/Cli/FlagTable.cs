@@ -75,7 +75,7 @@ public static class FlagTable
         // (processV1Alpha1Flags), the --iptables-* ones in every mode but ipvs, the --ipvs-* ones only in ipvs.
         new("iptables-min-sync-period", "DURATION", "1s", "The shortest time between syncs in iptables and nftables mode (ignored in ipvs mode).", FlagScope.Config,
             (o, v) => Duration(v, d => { if (o.ProxyMode != "ipvs") { o.MinSyncPeriod = d; } })) { Field = "iptables.minSyncPeriod", AfterMode = true },
-        new("iptables-sync-period", "DURATION", "30s", "The longest time between (full) syncs in iptables and nftables mode (ignored in ipvs mode).", FlagScope.Config,
+        new("iptables-sync-period", "DURATION", "30s", "The period of the periodic sync in iptables and nftables mode, which checks the kernel for drift (ignored in ipvs mode).", FlagScope.Config,
             (o, v) => PositiveDuration(v, d => { if (o.ProxyMode != "ipvs") { o.SyncPeriod = d; } })) { Field = "iptables.syncPeriod", AfterMode = true },
         new("ipvs-exclude-cidrs", "CIDRS", "", "In ipvs mode, comma-separated CIDRs whose virtual servers are never touched.", FlagScope.Config,
             (o, v) => CidrList(v, list => o.Config.Ipvs.ExcludeCIDRs = list)) { Field = "ipvs.excludeCIDRs", Accumulates = true },
@@ -84,7 +84,7 @@ public static class FlagTable
         new("ipvs-scheduler", "NAME", "rr", $"The IPVS scheduler in ipvs mode: {string.Join(", ", IpvsOptions.Schedulers)}.", FlagScope.Config,
             (o, v) => v.Length == 0 || IpvsOptions.Schedulers.Contains(v) ? Do(() => o.Config.Ipvs.Scheduler = v) : $"not an IPVS scheduler ({string.Join(", ", IpvsOptions.Schedulers)})") { Field = "ipvs.scheduler" },
         Switch("ipvs-strict-arp", "false", "In ipvs mode, set arp_ignore=1 and arp_announce=2 so the node never answers ARP for service addresses.", FlagScope.Config, (o, b) => o.Config.Ipvs.StrictARP = b) with { Field = "ipvs.strictARP" },
-        new("ipvs-sync-period", "DURATION", "30s", "The longest time between (full) syncs in ipvs mode (ignored in the others).", FlagScope.Config,
+        new("ipvs-sync-period", "DURATION", "30s", "The period of the periodic sync in ipvs mode, which checks the kernel for drift (ignored in the others).", FlagScope.Config,
             (o, v) => PositiveDuration(v, d => { if (o.ProxyMode == "ipvs") { o.SyncPeriod = d; } })) { Field = "ipvs.syncPeriod", AfterMode = true },
         new("ipvs-tcp-timeout", "DURATION", "0s", "IPVS timeout of idle TCP connections (0 leaves it alone).", FlagScope.Config,
             (o, v) => Duration(v, d => o.Config.Ipvs.TcpTimeout = d)) { Field = "ipvs.tcpTimeout" },
@@ -118,7 +118,7 @@ public static class FlagTable
         new("show-hidden-metrics-for-version", "X.Y", "", "Show the metrics hidden since the previous minor version X.Y.", FlagScope.Config,
             (o, v) => Do(() => o.Config.ShowHiddenMetricsForVersion = v)) { Field = "showHiddenMetricsForVersion" },
         // Ours: one pair for whichever mode is in use.
-        new("sync-period", "DURATION", "30s", "The longest time between (full) syncs, in whichever mode is in use. Must be greater than 0.", FlagScope.Config,
+        new("sync-period", "DURATION", "30s", "The period of the periodic sync, in whichever mode is in use: it checks the kernel for drift (and is a full sync when it finds some, or when the last full sync is an hour old). Must be greater than 0.", FlagScope.Config,
             (o, v) => PositiveDuration(v, d => o.SyncPeriod = d)) { AfterMode = true, Ours = true },
         new("min-sync-period", "DURATION", "1s (ipvs: 0s)", "The shortest time between syncs, in whichever mode is in use: changes within it are coalesced.", FlagScope.Config,
             (o, v) => Duration(v, d => o.MinSyncPeriod = d)) { AfterMode = true, Ours = true },

@@ -141,6 +141,33 @@ public sealed partial class ProxyDaemon(
     }
 
     /// <summary>
+    /// Before a periodic sync: whether the backend finds that someone removed what it applied, so that this sync is full
+    /// and repairs it. A dry run applied nothing for the kernel to lose: never. A backend that cannot tell says yes.
+    /// </summary>
+    public async Task<bool> DriftedAsync(CancellationToken cancellationToken)
+    {
+        if (dryRun)
+        {
+            return false;
+        }
+        bool drifted;
+        try
+        {
+            drifted = await backend.DriftedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ProxySyncException or CommandNotFoundException)
+        {
+            LogDriftUnknown(logger, backend.Mode, e.Message);
+            return true;
+        }
+        if (drifted)
+        {
+            LogDriftFound(logger, backend.Mode);
+        }
+        return drifted;
+    }
+
+    /// <summary>
     /// A change queued a sync (or the proxy just started, owing its first one): upstream's QueuedUpdate, and the queued
     /// time of every family the proxy programs. Until the first sync that applied says which those are, every family is
     /// owed the sync, and the time is kept for them. Called from the sources' threads.
@@ -335,6 +362,12 @@ public sealed partial class ProxyDaemon(
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Our {Mode} rules for {Family} had been removed or changed by someone else; this sync wrote them back")]
     private static partial void LogDriftRepaired(ILogger logger, string mode, IpFamily family);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Some of our {Mode} rules are gone from the kernel; this periodic sync is a full one")]
+    private static partial void LogDriftFound(ILogger logger, string mode);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Could not check our {Mode} rules in the kernel, so this periodic sync is a full one: {Reason}")]
+    private static partial void LogDriftUnknown(ILogger logger, string mode, string reason);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Sync of {Mode} rules failed; the previous rules stay in place: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string mode, string reason);

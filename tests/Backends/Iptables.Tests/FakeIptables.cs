@@ -4,9 +4,10 @@ using Proxy.Core.Exec;
 namespace Proxy.Backends.Iptables.Tests;
 
 /// <summary>
-/// A stateful fake of iptables-save / iptables-restore --noflush for one family: tables of chains of rules,
-/// restore applied per table at COMMIT or not at all (with iptables-restore's "line N failed" error), and
-/// save printing the current state. Records every restore payload for tests to assert on.
+/// A stateful fake of iptables-save / iptables-restore --noflush / iptables -S CHAIN for one family: tables of chains
+/// of rules, restore applied per table at COMMIT or not at all (with iptables-restore's "line N failed" error), save
+/// printing the current state, -S one chain (exit 1 when it is missing, as iptables). Records every restore payload
+/// for tests to assert on.
 /// </summary>
 internal sealed class FakeIptables : ICommandRunner
 {
@@ -14,6 +15,7 @@ internal sealed class FakeIptables : ICommandRunner
     {
         ["filter"] = ["INPUT", "FORWARD", "OUTPUT"],
         ["nat"] = ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+        ["mangle"] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
     };
 
     private readonly Dictionary<string, Dictionary<string, List<string>>> tables = BuiltIns.ToDictionary(
@@ -31,6 +33,9 @@ internal sealed class FakeIptables : ICommandRunner
 
     /// <summary>When set, the next restore fails at its first line as if the kernel refused it.</summary>
     public bool FailNextRestore { get; set; }
+
+    /// <summary>While set, <c>iptables</c> answers as when another process holds the xtables lock past its wait (exit 4).</summary>
+    public bool LockHeld { get; set; }
 
     /// <summary>Seeds state as if these save lines had been restored (for foreign chains and rules).</summary>
     public void Seed(string save)
@@ -52,6 +57,7 @@ internal sealed class FakeIptables : ICommandRunner
             "iptables-save" or "iptables-nft-save" or "iptables-legacy-save" => command.Arguments.Count > 1 ? Save(command.Arguments[1]) : CommandResult.Ok(Dump()),
             "iptables-restore" or "iptables-nft-restore" or "iptables-legacy-restore" when command.Arguments.Contains("--test") => Test(command.StandardInput ?? ""),
             "iptables-restore" or "iptables-nft-restore" or "iptables-legacy-restore" => Record(command.StandardInput ?? ""),
+            "iptables" or "iptables-nft" or "iptables-legacy" => List(command.Arguments),
             _ => throw new CommandNotFoundException(command.FileName),
         });
     }
@@ -84,6 +90,23 @@ internal sealed class FakeIptables : ICommandRunner
             tables[table] = chains;
         }
         return result;
+    }
+
+    /// <summary><c>iptables [-w N] -t TABLE -S CHAIN</c>: the chain as iptables prints it.</summary>
+    private CommandResult List(IReadOnlyList<string> arguments)
+    {
+        if (LockHeld)
+        {
+            return new CommandResult(4, "", "Another app is currently holding the xtables lock. Stopped waiting after 5s.\n");
+        }
+        var table = arguments[arguments.ToList().IndexOf("-t") + 1];
+        var chain = arguments[arguments.ToList().IndexOf("-S") + 1];
+        if (!tables.TryGetValue(table, out var chains) || !chains.TryGetValue(chain, out var rules))
+        {
+            return new CommandResult(1, "", "iptables: No chain/target/match by that name.\n");
+        }
+        var header = BuiltIns[table].Contains(chain) ? $"-P {chain} ACCEPT\n" : $"-N {chain}\n";
+        return CommandResult.Ok(header + string.Concat(rules.Select(r => $"-A {chain} {r}\n")));
     }
 
     private CommandResult Save(string table)

@@ -29,6 +29,9 @@ internal sealed class FakeIpvsClient : IIpvsClient
         list[index] = list[index] with { ActiveConnections = active, InactiveConnections = inactive };
     }
 
+    /// <summary>ipvsadm -C: every virtual server gone, ours and anyone else's.</summary>
+    public void Clear() => table.Clear();
+
     public IReadOnlyList<IpvsVirtualServer> GetServices()
     {
         Dumps++;

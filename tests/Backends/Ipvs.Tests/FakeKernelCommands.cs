@@ -3,15 +3,28 @@ using Proxy.Core.Exec;
 namespace Proxy.Backends.Ipvs.Tests;
 
 /// <summary>
-/// The commands IPVS mode runs, faked: a stateful <c>ipset</c> (save and restore, applied line by line and stopping at
-/// the first refused line, as the real tool does) and an <c>iptables-save</c>/<c>iptables-restore</c> pair that
-/// records payloads (the rules themselves are checked as text, and in the kernel by the conformance tests).
+/// The commands IPVS mode runs, faked: a stateful <c>ipset</c> (save, list and restore, applied line by line and
+/// stopping at the first refused line, as the real tool does) and an <c>iptables-save</c>/<c>iptables-restore</c> pair
+/// that records payloads (the rules themselves are checked as text, and in the kernel by the conformance tests) and
+/// remembers only the jumps a payload inserts into built-in chains, for <c>iptables -S</c> of those chains.
 /// </summary>
 internal sealed class FakeKernelCommands : ICommandRunner
 {
     public Dictionary<string, (string Type, SortedSet<string> Entries)> Sets { get; } = new(StringComparer.Ordinal);
 
     public List<Command> Commands { get; } = [];
+
+    /// <summary>The jump rules inserted into built-in chains, per (family tool, table, chain): what <c>iptables -S</c> lists.</summary>
+    public Dictionary<(string Tool, string Table, string Chain), List<string>> BuiltInRules { get; } = [];
+
+    /// <summary>iptables -t TABLE -F: every built-in chain of that table emptied (our chains are not modelled).</summary>
+    public void FlushIptables(string table)
+    {
+        foreach (var key in BuiltInRules.Keys.Where(k => k.Table == table))
+        {
+            BuiltInRules[key].Clear();
+        }
+    }
 
     /// <summary>When set, the next <c>ipset restore</c> fails with this message and changes nothing.</summary>
     public string? FailNextIpsetRestore { get; set; }
@@ -27,12 +40,56 @@ internal sealed class FakeKernelCommands : ICommandRunner
         return Task.FromResult(command.FileName switch
         {
             "ipset" when command.Arguments[0] == "save" => CommandResult.Ok(Save()),
+            "ipset" when command.Arguments.SequenceEqual(["list", "-t"]) => CommandResult.Ok(Headers()),
             "ipset" when command.Arguments[0] == "list" => CommandResult.Ok(string.Concat(Sets.Keys.Select(k => k + "\n"))),
             "ipset" => Restore(command.StandardInput!),
-            "iptables-save" or "ip6tables-save" => CommandResult.Ok(""),
+            "iptables-save" or "ip6tables-save" => CommandResult.Ok(SaveBuiltIns(command.FileName[..^"-save".Length], command.Arguments[^1])),
             "iptables-restore" when FailNextIptablesRestore => RefuseRestore(),
+            "iptables-restore" or "ip6tables-restore" => RecordInserts(command.FileName[..^"-restore".Length], command.StandardInput!),
+            "iptables" or "ip6tables" => List(command.FileName, command.Arguments),
             _ => CommandResult.Ok(),
         });
+    }
+
+    /// <summary><c>ipset list -t</c>: each set's header, with its number of entries.</summary>
+    private string Headers() => string.Concat(Sets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
+        $"Name: {s.Key}\nType: {s.Value.Type}\nRevision: 6\nHeader: family inet hashsize 1024 maxelem 65536\nSize in memory: 200\nReferences: 1\nNumber of entries: {s.Value.Entries.Count}\n"));
+
+    private CommandResult RecordInserts(string tool, string payload)
+    {
+        var table = "";
+        foreach (var line in payload.Split('\n'))
+        {
+            if (line.StartsWith('*'))
+            {
+                table = line[1..];
+            }
+            else if (line.StartsWith("-I ", StringComparison.Ordinal))
+            {
+                // "-I CHAIN 1 RULE"
+                var parts = line.Split(' ', 4);
+                if (!BuiltInRules.TryGetValue((tool, table, parts[1]), out var rules))
+                {
+                    BuiltInRules[(tool, table, parts[1])] = rules = [];
+                }
+                rules.Insert(0, parts[3]);
+            }
+        }
+        return CommandResult.Ok();
+    }
+
+    /// <summary><c>iptables-save -t TABLE</c>, of the built-in chains' jumps only (so a full sync inserts only missing ones).</summary>
+    private string SaveBuiltIns(string tool, string table) =>
+        $"*{table}\n" + string.Concat(BuiltInRules.Where(r => r.Key.Tool == tool && r.Key.Table == table)
+            .SelectMany(r => r.Value.Select(rule => $"-A {r.Key.Chain} {rule}\n"))) + "COMMIT\n";
+
+    /// <summary><c>iptables [-w N] -t TABLE -S CHAIN</c> of a built-in chain.</summary>
+    private CommandResult List(string tool, IReadOnlyList<string> arguments)
+    {
+        var table = arguments[arguments.ToList().IndexOf("-t") + 1];
+        var chain = arguments[arguments.ToList().IndexOf("-S") + 1];
+        var rules = BuiltInRules.GetValueOrDefault((tool, table, chain)) ?? [];
+        return CommandResult.Ok($"-P {chain} ACCEPT\n" + string.Concat(rules.Select(r => $"-A {chain} {r}\n")));
     }
 
     private CommandResult RefuseRestore()

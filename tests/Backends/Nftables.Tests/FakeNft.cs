@@ -90,6 +90,12 @@ internal sealed class FakeNft : ICommandRunner
     /// <summary>nft flush ruleset: every table gone.</summary>
     public void Flush() => tables = [];
 
+    /// <summary>nft flush table: its chains emptied, sets and maps kept (as <c>flush table</c> in a payload).</summary>
+    public void FlushTable(string family) => tables[$"{family} kube-proxy"].FlushChains();
+
+    /// <summary>nft delete table: that family's table gone.</summary>
+    public void DeleteTable(string family) => tables.Remove($"{family} kube-proxy");
+
     public bool HasTable(string family) => tables.ContainsKey($"{family} kube-proxy");
 
     public IReadOnlyDictionary<string, string> Elements(string family, string set) => tables[$"{family} kube-proxy"].Sets[set];

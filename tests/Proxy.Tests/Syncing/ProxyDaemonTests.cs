@@ -59,6 +59,34 @@ public sealed class ProxyDaemonTests : IDisposable
 
     private const string Web = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.96.0.10, ports: [{port: 80}]}\n";
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheDriftQuestionIsTheBackends(bool drifted)
+    {
+        backend.Setup(b => b.DriftedAsync(It.IsAny<CancellationToken>())).ReturnsAsync(drifted);
+
+        Assert.Equal(drifted, await Daemon().DriftedAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ABackendThatCannotTellIsTakenAsDrift_SoThatTheFullSyncSaysWhy()
+    {
+        backend.Setup(b => b.DriftedAsync(It.IsAny<CancellationToken>())).ThrowsAsync(new ProxySyncException("iptables: Permission denied"));
+
+        Assert.True(await Daemon().DriftedAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ADryRunAppliedNothing_SoNothingDrifted()
+    {
+        var dryRun = new ProxyDaemon(new ManifestDirectory(dir, tracker), tracker, backend.Object, NodeSettings.Named("node-1"), ReconcileOptions.Default, metrics, health, clock,
+            NullLogger<ProxyDaemon>.Instance, dryRun: true);
+
+        // The strict mock throws on any call to DriftedAsync.
+        Assert.False(await dryRun.DriftedAsync(TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task ASyncHandsTheReconciledModelOfEveryFamilyToTheBackend()
     {

@@ -52,5 +52,12 @@ public static class IpvsChains
 
     public static bool IsOwned(string table, string chain) => Owned.Contains((table, chain));
 
+    /// <summary>
+    /// The built-in chain of each table whose jumps the drift check lists (the first one each table's jumps come from):
+    /// a flushed table has lost them, and one small listing per table says so.
+    /// </summary>
+    public static readonly ImmutableArray<(string Table, string BuiltIn)> Probes =
+        [.. Jumps.GroupBy(j => j.Table).Select(g => (g.Key, g.First().BuiltIn))];
+
     private static string Jump(string comment, string chain) => $"-m comment --comment \"{comment}\" -j {chain}";
 }

@@ -3,18 +3,50 @@ using Proxy.Conformance.Tests.Harness;
 namespace Proxy.Conformance.Tests.Scenarios.Faults;
 
 /// <summary>
-/// Someone else flushes our rules (`iptables -t nat -F`, `nft flush ruleset`): the next full sync, at most one
-/// --sync-period later, finds them gone, writes them back, warns and counts the repair; nothing is duplicated.
+/// Someone else flushes or wipes our rules (`iptables -t nat -F`, `iptables -t nat -X`, `nft flush ruleset`,
+/// `nft flush table`), or deletes one of iptables mode's canary chains: the next periodic sync, at most one
+/// --sync-period later, asks the kernel whether it lost what was applied, is a full one, writes everything back, warns
+/// and counts the repair; nothing is duplicated.
 /// </summary>
 [Collection(nameof(KernelCollection))]
 public sealed class DriftScenarios
 {
-    /// <summary>Short, so that the test waits little for the periodic full sync.</summary>
+    /// <summary>Short, so that the test waits little for the periodic sync.</summary>
     private const string SyncPeriod = "3s";
 
     [Theory]
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
-    public async Task RulesFlushedBySomeoneElseAreRepairedWithinOneSyncPeriodAndCounted(string mode)
+    public async Task RulesFlushedBySomeoneElseAreRepairedWithinOneSyncPeriodAndCounted(string mode) =>
+        await RepairedAsync(mode, mode == "iptables" ? ["iptables -t nat -F", "iptables -t filter -F"] : ["nft flush ruleset"]);
+
+    /// <summary>What else an operator or a firewall reload does: one row per mode and fault.</summary>
+    public static TheoryData<string, string> Wipes()
+    {
+        var rows = new TheoryData<string, string>();
+        foreach (var (mode, fault) in new[]
+        {
+            // The nat table's chains deleted with its rules, canary included (upstream's signal of a wipe).
+            ("iptables", "iptables -t nat -F;iptables -t nat -X"),
+            // Only the mangle canary: nothing serves traffic there, but upstream resyncs fully when it is gone.
+            ("iptables", "iptables -t mangle -X KUBE-PROXY-CANARY"),
+            // The table's chains emptied, its sets and maps kept.
+            ("nftables", "nft flush table ip kube-proxy"),
+        })
+        {
+            if (ProxyModes.Chosen.Contains(mode))
+            {
+                rows.Add(mode, fault);
+            }
+        }
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Wipes))]
+    public async Task TablesWipedOrACanaryDeletedAreRepairedWithinOneSyncPeriodAndCounted(string mode, string fault) =>
+        await RepairedAsync(mode, fault.Split(';'));
+
+    private static async Task RepairedAsync(string mode, IReadOnlyList<string> fault)
     {
         FaultModes.Require(mode);
         await using var topology = await Topology.CreateAsync();
@@ -27,14 +59,9 @@ public sealed class DriftScenarios
         var before = await inspector.DumpAsync();
         Assert.Equal(0, await proxy.MetricAsync("kps_sync_proxy_rules_drift_repairs_total{ip_family=\"IPv4\"}"));
 
-        if (mode == "iptables")
+        foreach (var command in fault)
         {
-            await topology.InNodeAsync("iptables", "-t", "nat", "-F");
-            await topology.InNodeAsync("iptables", "-t", "filter", "-F");
-        }
-        else
-        {
-            await topology.InNodeAsync("nft", "flush", "ruleset");
+            await topology.InNodeAsync(command.Split(' '));
         }
         Assert.NotEqual(before, await inspector.DumpAsync());
 
