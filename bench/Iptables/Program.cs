@@ -13,7 +13,8 @@ using Proxy.Reconciling;
 //   --limit: a single iptables-restore running longer than this is killed and reported as not finished (default 1800);
 //   --no-daemon: leave out (c), the daemon's own run (the longest part at 30k).
 // Or: payload SIZE FILE [--comments] — writes the first full sync's IPv4 payload, to study it by hand (--comments: as
-// below the large-cluster threshold); partial SIZE — the pure part of a one-endpoint change, no kernel.
+// below the large-cluster threshold); partial SIZE — the pure part of a one-endpoint change, no kernel; manifests SIZE DIR —
+// writes DIR/cluster.yaml, the manifest file (c) runs the daemon on, to measure the daemon by hand.
 // Each size × backend runs in fresh network namespaces it creates and deletes; figures go to stdout and to
 // bench/results/scale.tsv (what bench/Plot draws).
 if (args is ["payload", var n, var file, ..])
@@ -24,9 +25,16 @@ if (args is ["payload", var n, var file, ..])
     File.WriteAllText(file, RestorePlanner.Full(IptablesRenderer.Render(state, renderOptions), KernelRules.Empty, out _).ToString());
     return 0;
 }
+if (args is ["manifests", var services, var directory])
+{
+    Directory.CreateDirectory(directory);
+    File.WriteAllText(Path.Combine(directory, "cluster.yaml"), SyntheticCluster.Manifests(int.Parse(services, CultureInfo.InvariantCulture)));
+    return 0;
+}
 if (args is ["partial", var count])
 {
-    // The pure part of a one-endpoint change, without a kernel: reconcile, render, plan, text (median of 10).
+    // The pure part of a one-endpoint change, without a kernel: reconcile, render, plan, text (median of 30, and the
+    // least: on a machine others are loading, the least is the closest to the cost itself).
     var size = int.Parse(count, CultureInfo.InvariantCulture);
     var cluster = SyntheticCluster.Objects(size, 0);
     var incremental = new IncrementalReconciler();
@@ -35,7 +43,7 @@ if (args is ["partial", var count])
     var times = new List<(double Reconcile, double Render, double Plan, double Text)>();
     var cpu = new List<double>();
     var text = "";
-    for (var g = 1; g <= 10; g++)
+    for (var g = 1; g <= 30; g++)
     {
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
@@ -50,9 +58,9 @@ if (args is ["partial", var count])
         cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
         previous = rendered;
     }
-    double Median(Func<(double, double, double, double), double> f) => times.Select(f).Order().ElementAt(5);
-    Console.WriteLine($"{size}: one endpoint changed, pure part (median of 10): reconcile {Median(t => t.Item1):F1} ms, render {Median(t => t.Item2):F1} ms, "
-        + $"plan {Median(t => t.Item3):F1} ms, text {Median(t => t.Item4):F1} ms; CPU time of all four {cpu.Order().ElementAt(5):F0} ms; payload {text.Count(c => c == '\n')} lines ({BenchResults.Load()})");
+    string Figure(Func<(double, double, double, double), double> f) => $"{times.Select(f).Order().ElementAt(times.Count / 2):F1} ({times.Select(f).Min():F1})";
+    Console.WriteLine($"{size}: one endpoint changed, pure part, median (least) of {times.Count}: reconcile {Figure(t => t.Item1)} ms, render {Figure(t => t.Item2)} ms, "
+        + $"plan {Figure(t => t.Item3)} ms, text {Figure(t => t.Item4)} ms; CPU time of all four {cpu.Order().ElementAt(cpu.Count / 2):F0} ms; payload {text.Count(c => c == '\n')} lines ({BenchResults.Load()})");
     Console.Write(text);
     return 0;
 }

@@ -9,7 +9,7 @@ using Proxy.Bench.Nftables;
 using Proxy.Core.Exec;
 using Proxy.Reconciling;
 
-// Usage (root): bench/Nftables/bin/Release/net10.0/Nftables [SIZES] [--repeat N] [--changes M] [--no-upstream]
+// Usage (root): bench/Nftables/bin/Release/net10.0/Nftables [SIZES] [--repeat N] [--changes M] [--no-upstream] [--no-full] [--ip-netns-exec]
 //   (or dotnet run --project bench/Nftables -c Release -- 1000,10000)
 // For each size: the synthetic cluster with SyntheticCluster's mix of features (plus a ServiceCIDR, so the guard rails
 // are in place), programmed in a fresh network namespace:
@@ -20,12 +20,17 @@ using Proxy.Reconciling;
 //       of M changes;
 //   (c) peak RSS of the daemon itself (--once from the same cluster as a manifest file), median of N;
 //   (d) reference: the same model in upstream kube-proxy's layout, nft -f only.
+// nft runs in the namespace through nsenter --net (the daemon starts nft directly); --ip-netns-exec: through ip netns
+// exec, as before 2026-12-02, which costs more per call (docs/performance.md).
 // Every figure is printed with the load average and recorded in bench/results/scale.tsv (BenchResults).
 var sizes = (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "1000,10000")
     .Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var repeat = Flag("--repeat", 3);
 var changes = Flag("--changes", 20);
 var upstream = !args.Contains("--no-upstream");
+var viaIpNetnsExec = args.Contains("--ip-netns-exec");
+// --no-full leaves out (a), the longest part, to measure (b) and (c) alone.
+var fullSyncs = !args.Contains("--no-full");
 var options = SyntheticCluster.Options;
 var node = SyntheticCluster.Node;
 var nftOptions = new NftablesOptions();
@@ -44,7 +49,7 @@ foreach (var size in sizes)
     Run("ip", "netns", "add", ns);
     try
     {
-        var runner = new TimedNetnsRunner(ns);
+        var runner = new TimedNetnsRunner(ns, viaIpNetnsExec);
         var objects = SyntheticCluster.Objects(size, generation: 0) with { ServiceCIDRs = [serviceCidr] };
         var model = Reconciler.Reconcile(objects, node, options);
         Console.WriteLine($"{size} services × {SyntheticCluster.Endpoints} endpoints: {Mix(model.IPv4)}");
@@ -54,7 +59,7 @@ foreach (var size in sizes)
         var resyncs = new List<double>();
         var periodics = new List<(double Total, double Check)>();
         var kib = 0;
-        for (var r = 0; r < repeat; r++)
+        for (var r = 0; r < (fullSyncs ? repeat : 0); r++)
         {
             Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", NftNames.Table);
             var backend = new NftablesBackend(runner, nftOptions, NullLogger<NftablesBackend>.Instance);
@@ -82,13 +87,16 @@ foreach (var size in sizes)
             await backend.SyncAsync(reconciled.States, full: false, CancellationToken.None);
             periodics.Add((clock.Elapsed.TotalMilliseconds, check));
         }
-        var a = full.OrderBy(f => f.Total).ElementAt(full.Count / 2);
-        BenchResults.Record("nftables", size, "full_sync_s", a.Total / 1000);
-        Console.WriteLine($"{size}: (a) full sync end to end, median of {repeat}: {a.Total:F0} ms (reconcile {a.Model:F0} ms, render {a.Render:F0} ms, "
-            + $"nft -f {a.Nft:F0} ms for {kib} KiB; all: {string.Join(", ", full.Select(f => f.Total.ToString("F0", CultureInfo.InvariantCulture)))}) ({BenchResults.Load()})");
-        Console.WriteLine($"{size}:     hourly full resync over the table, median of {repeat}: {Median(resyncs):F0} ms ({BenchResults.Load()})");
-        var p = periodics.OrderBy(x => x.Total).ElementAt(periodics.Count / 2);
-        Console.WriteLine($"{size}:     periodic sync (drift check, then a partial sync with nothing changed), median of {repeat}: {p.Total:F1} ms (drift check {p.Check:F1} ms) ({BenchResults.Load()})");
+        if (fullSyncs)
+        {
+            var a = full.OrderBy(f => f.Total).ElementAt(full.Count / 2);
+            BenchResults.Record("nftables", size, "full_sync_s", a.Total / 1000);
+            Console.WriteLine($"{size}: (a) full sync end to end, median of {repeat}: {a.Total:F0} ms (reconcile {a.Model:F0} ms, render {a.Render:F0} ms, "
+                + $"nft -f {a.Nft:F0} ms for {kib} KiB; all: {string.Join(", ", full.Select(f => f.Total.ToString("F0", CultureInfo.InvariantCulture)))}) ({BenchResults.Load()})");
+            Console.WriteLine($"{size}:     hourly full resync over the table, median of {repeat}: {Median(resyncs):F0} ms ({BenchResults.Load()})");
+            var p = periodics.OrderBy(x => x.Total).ElementAt(periodics.Count / 2);
+            Console.WriteLine($"{size}:     periodic sync (drift check, then a partial sync with nothing changed), median of {repeat}: {p.Total:F1} ms (drift check {p.Check:F1} ms) ({BenchResults.Load()})");
+        }
 
         // (b) one endpoint of one service changed. As in the daemon, unchanged objects are the same instances (informer
         // caches keep them), so the incremental reconciler and the per-port render cache skip them.
@@ -115,7 +123,7 @@ foreach (var size in sizes)
             BenchResults.Record("nftables", size, "one_endpoint_ms", Median(samples));
             BenchResults.Record("nftables", size, "one_endpoint_max_ms", samples.Max());
             Console.WriteLine($"{size}: (b) one endpoint changed, end to end, {changes} changes: median {Median(samples):F1} ms, max {samples.Max():F1} ms "
-                + $"(nft -f median {Median(nftSamples):F1} ms) ({BenchResults.Load()})");
+                + $"(nft -f median {Median(nftSamples):F1} ms, entering the namespace with {(viaIpNetnsExec ? "ip netns exec" : "nsenter --net")}) ({BenchResults.Load()})");
         }
 
         // Where (b)'s time goes in this process, without nft: each step of a partial sync, medians of M changes.

@@ -67,8 +67,10 @@ public static class SyntheticCluster
 
     public static string Address(int service, int endpoint, int generation)
     {
+        // Generations go round every 15 (128 + 14 × 8 + 4 at 30k stays below 256): consecutive ones always differ, so
+        // the 16th and later changes of a benchmark are real changes, not the same invalid address again.
         var n = (service * Endpoints) + endpoint;
-        return $"10.{128 + (n / 62500) + (generation * 8)}.{n / 250 % 250}.{(n % 250) + 1}";
+        return $"10.{128 + (n / 62500) + (generation % 15 * 8)}.{n / 250 % 250}.{(n % 250) + 1}";
     }
 
     private static string LoadBalancerIP(int service) => $"172.{16 + (service / 62500)}.{service / 250 % 250}.{(service % 250) + 1}";

@@ -4,10 +4,15 @@ using Proxy.Core.Exec;
 namespace Proxy.Bench;
 
 /// <summary>
-/// Runs kernel tools inside a benchmark's network namespace (<c>ip netns exec</c>), timing each call and sampling the
-/// tool's peak RSS. A call that runs past <see cref="Limit"/> is killed and throws <see cref="TimeoutException"/>.
+/// Runs kernel tools inside a benchmark's network namespace, timing each call and sampling the tool's peak RSS. A call
+/// that runs past <see cref="Limit"/> is killed and throws <see cref="TimeoutException"/>.
 /// </summary>
-public sealed class TimedNetnsRunner(string ns) : ICommandRunner
+/// <param name="viaIpNetnsExec">
+/// Enter the namespace with <c>ip netns exec</c> instead of <c>nsenter --net</c>. The daemon runs in the host's namespace
+/// and starts nft directly; nsenter only adds a setns and an exec, while ip netns exec also unshares a mount namespace
+/// and remounts /sys, which costs more than a one-endpoint nft -f itself (docs/performance.md). Kept to compare.
+/// </param>
+public sealed class TimedNetnsRunner(string ns, bool viaIpNetnsExec = false) : ICommandRunner
 {
     /// <summary>Each call in order: the executable, how long it took, its peak RSS in MiB (the caller clears it).</summary>
     public List<(string Tool, TimeSpan Elapsed, double PeakMiB)> Calls { get; } = [];
@@ -22,8 +27,9 @@ public sealed class TimedNetnsRunner(string ns) : ICommandRunner
 
     public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["netns", "exec", ns, command.FileName, .. command.Arguments])
+        var info = new ProcessStartInfo(viaIpNetnsExec ? "ip" : "nsenter") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] enter = viaIpNetnsExec ? ["netns", "exec", ns] : [$"--net=/run/netns/{ns}", "--"];
+        foreach (var a in (string[])[.. enter, command.FileName, .. command.Arguments])
         {
             info.ArgumentList.Add(a);
         }

@@ -18,7 +18,7 @@ public static class IptablesRenderer
     {
         var mark = options.MasqueradeMark;
         var rules = new RenderedRules();
-        var largeCluster = state.Services.Sum(p => p.ReachableEndpoints.Count) > options.LargeClusterEndpoints;
+        var largeCluster = state.ReachesMoreEndpointsThan(options.LargeClusterEndpoints);
         var countLocalhost = state.Node.NodePorts.Loopback && options.NfacctCounters.Contains(IptablesOptions.LocalhostNodePortsCounter);
         RenderedRules RenderPort(ServicePort port)
         {

@@ -22,7 +22,7 @@ public static class NftRenderer
         var scaffold = Scaffold(f, state);
         var same = previous is not null && previous.Scaffold.SequenceEqual(scaffold) ? previous : null;
         var groups = same is null ? new Dictionary<string, NftGroup>(StringComparer.Ordinal) : new Dictionary<string, NftGroup>(same.Groups, StringComparer.Ordinal);
-        var endpointComments = options.EndpointComments(state.Services.Sum(p => p.ReachableEndpoints.Count));
+        var endpointComments = options.EndpointComments(state);
         var ports = new Dictionary<ServicePort, PortElements>(state.Services.Count, PortIdentity.Instance);
         var reuse = same is not null && same.EndpointComments == endpointComments;
         foreach (var port in state.Services)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Proxy.Core.Model;
 
 namespace Proxy.Backends.Nftables;
 
@@ -17,5 +18,5 @@ public sealed record NftablesOptions
 
     public string MasqueradeMark => "0x" + (1u << MasqueradeBit).ToString("x", CultureInfo.InvariantCulture);
 
-    public bool EndpointComments(int endpoints) => endpoints <= LargeClusterEndpoints;
+    public bool EndpointComments(ProxyState state) => !state.ReachesMoreEndpointsThan(LargeClusterEndpoints);
 }

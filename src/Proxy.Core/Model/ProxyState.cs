@@ -16,6 +16,25 @@ public sealed record ProxyState(IpFamily Family, NodeNetwork Node, EquatableArra
     /// </summary>
     public EquatableArray<IPNetwork> ServiceCIDRs { get; init; } = EquatableArray<IPNetwork>.Empty;
 
+    /// <summary>
+    /// Whether the service ports reach more than <paramref name="threshold"/> endpoints in all (each port's
+    /// <see cref="ServicePort.ReachableEndpoints"/>): upstream's large-cluster switch. Counts only until it knows, so that
+    /// a large state answers after a few ports, at every sync.
+    /// </summary>
+    public bool ReachesMoreEndpointsThan(int threshold)
+    {
+        var count = 0L;
+        foreach (var port in Services)
+        {
+            count += port.ReachableEndpoints.Count;
+            if (count > threshold)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static ProxyState Empty(IpFamily family) => new(family, NodeNetwork.Default, EquatableArray<ServicePort>.Empty);
 
     /// <summary>Builds a state whose services are in canonical order (by name: unique within a family), whatever order they come in.</summary>

@@ -78,6 +78,13 @@ public sealed record ServicePort(ServicePortName Name, IPAddress ClusterIP, int 
     /// <summary>The endpoints <paramref name="route"/> sends to (empty: <see cref="TrafficRoute.WhenEmpty"/> applies).</summary>
     public EquatableArray<Endpoint> EndpointsOf(TrafficRoute route) => EndpointsOf(route.Endpoints);
 
+    /// <summary>
+    /// Hashed by identity only (name, cluster IP, port): equal ports still hash alike, and hashing a state's 10k ports,
+    /// which every new <see cref="ProxyState"/> does (<see cref="EquatableArray{T}"/>), stays a few names and addresses
+    /// each instead of every field, endpoint sets included. Equality still compares every field.
+    /// </summary>
+    public override int GetHashCode() => HashCode.Combine(Name, ClusterIP, Port);
+
     /// <summary>Every endpoint of either set, once each, in order: the ones this node may DNAT to.</summary>
     public IReadOnlyList<Endpoint> ReachableEndpoints =>
         LocalEndpoints.Count == 0 ? ClusterEndpoints : ClusterEndpoints.Concat(LocalEndpoints).Distinct().Order().ToList();

@@ -11,7 +11,13 @@ namespace Proxy.Reconciling;
 /// </summary>
 internal static class DestinationConflicts
 {
-    public static List<ServicePort> Resolve(List<ServicePort> ports, IReadOnlyDictionary<(string, string), DateTime?> created, List<string> warnings)
+    /// <summary>
+    /// What is left of each port of <paramref name="ports"/>, in their order (null: the port lost its cluster IP), and a
+    /// warning per lost destination in the order the claims were decided (oldest Service first), each with the index of
+    /// the port that lost. Claims interact only through a shared destination (<see cref="Claims"/>), so any set of
+    /// ports that shares none with the others can be resolved on its own, with the same outcome.
+    /// </summary>
+    public static Resolution Resolve(IReadOnlyList<ServicePort> ports, IReadOnlyDictionary<(string, string), DateTime?> created)
     {
         var byAge = ports
             .Select((port, index) => (port, index))
@@ -20,26 +26,46 @@ internal static class DestinationConflicts
             .ThenBy(p => p.port.Name.Name, StringComparer.Ordinal)
             .ThenBy(p => p.index)
             .ToList();
-        var owners = new Dictionary<(IPAddress?, int, L4Protocol), ServicePortName>();
-        var kept = new List<(ServicePort Port, int Index)>(ports.Count);
+        var owners = new Dictionary<Destination, ServicePortName>();
+        var kept = new ServicePort?[ports.Count];
+        var warnings = new List<(int, string)>();
         foreach (var (port, index) in byAge)
         {
-            if (Claim(owners, (port.ClusterIP, port.Port, port.Protocol), port, "cluster IP", warnings) is false)
+            bool Take(Destination key, string what) => Claim(owners, key, port, what, index, warnings);
+            if (!Take(new(port.ClusterIP, port.Port, port.Protocol), "cluster IP"))
             {
                 continue;
             }
-            var externalIPs = port.ExternalIPs.Where(ip => Claim(owners, (ip, port.Port, port.Protocol), port, "external IP", warnings)).ToList();
-            var loadBalancerIPs = port.LoadBalancerIPs.Where(ip => Claim(owners, (ip, port.Port, port.Protocol), port, "load-balancer IP", warnings)).ToList();
-            var nodePort = port.NodePort != 0 && !Claim(owners, (null, port.NodePort, port.Protocol), port, "node port", warnings) ? 0 : port.NodePort;
+            var externalIPs = port.ExternalIPs.Where(ip => Take(new(ip, port.Port, port.Protocol), "external IP")).ToList();
+            var loadBalancerIPs = port.LoadBalancerIPs.Where(ip => Take(new(ip, port.Port, port.Protocol), "load-balancer IP")).ToList();
+            var nodePort = port.NodePort != 0 && !Take(new(null, port.NodePort, port.Protocol), "node port") ? 0 : port.NodePort;
             // Only a port that lost something is rebuilt: the others stay the very same objects, sync after sync.
             var lost = externalIPs.Count != port.ExternalIPs.Count || loadBalancerIPs.Count != port.LoadBalancerIPs.Count || nodePort != port.NodePort;
-            kept.Add((lost ? port with { ExternalIPs = externalIPs.ToEquatableArray(), LoadBalancerIPs = loadBalancerIPs.ToEquatableArray(), NodePort = nodePort } : port, index));
+            kept[index] = lost ? port with { ExternalIPs = externalIPs.ToEquatableArray(), LoadBalancerIPs = loadBalancerIPs.ToEquatableArray(), NodePort = nodePort } : port;
         }
-        return [.. kept.OrderBy(k => k.Index).Select(k => k.Port)];
+        return new Resolution(kept, warnings);
+    }
+
+    /// <summary>Every destination <paramref name="port"/> claims, granted or not (the same ones <see cref="Resolve"/> decides).</summary>
+    public static IEnumerable<Destination> Claims(ServicePort port)
+    {
+        yield return new(port.ClusterIP, port.Port, port.Protocol);
+        foreach (var ip in port.ExternalIPs)
+        {
+            yield return new(ip, port.Port, port.Protocol);
+        }
+        foreach (var ip in port.LoadBalancerIPs)
+        {
+            yield return new(ip, port.Port, port.Protocol);
+        }
+        if (port.NodePort != 0)
+        {
+            yield return new(null, port.NodePort, port.Protocol);
+        }
     }
 
     /// <returns>Whether <paramref name="port"/> gets the destination (it is free, or already its own service's).</returns>
-    private static bool Claim(Dictionary<(IPAddress?, int, L4Protocol), ServicePortName> owners, (IPAddress? Address, int Port, L4Protocol Protocol) key, ServicePort port, string what, List<string> warnings)
+    private static bool Claim(Dictionary<Destination, ServicePortName> owners, Destination key, ServicePort port, string what, int index, List<(int, string)> warnings)
     {
         if (!owners.TryGetValue(key, out var owner))
         {
@@ -51,8 +77,15 @@ internal static class DestinationConflicts
             return true;
         }
         var destination = key.Address is null ? $"node port {key.Port}/{key.Protocol.ToKubernetes()}" : $"{what} {new IPEndPoint(key.Address, key.Port)}/{key.Protocol.ToKubernetes()}";
-        warnings.Add($"Service {port.Name.Namespace}/{port.Name.Name}: {destination} is already Service {owner.Namespace}/{owner.Name}'s (the older claim wins); "
-            + (what == "cluster IP" ? $"port \"{port.Name.PortName}\" skipped" : "that destination is left out"));
+        warnings.Add((index, $"Service {port.Name.Namespace}/{port.Name.Name}: {destination} is already Service {owner.Namespace}/{owner.Name}'s (the older claim wins); "
+            + (what == "cluster IP" ? $"port \"{port.Name.PortName}\" skipped" : "that destination is left out")));
         return false;
     }
+
+    /// <summary>An IP (none for a node port), a port and a protocol: what one Service at most may have.</summary>
+    public readonly record struct Destination(IPAddress? Address, int Port, L4Protocol Protocol);
+
+    /// <param name="Kept">Per port, in input order: what is left of it, or null when it lost its cluster IP.</param>
+    /// <param name="Warnings">Each lost destination's warning, in decision order, with the index of the port that lost it.</param>
+    public sealed record Resolution(IReadOnlyList<ServicePort?> Kept, List<(int Port, string Text)> Warnings);
 }

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Net;
 using k8s.Models;
 using Proxy.Core.Model;
-using Proxy.Validation;
 
 namespace Proxy.Reconciling;
 
@@ -19,7 +18,7 @@ public static class Reconciler
     {
         var warnings = new List<string>();
         var networks = Networks(node, options, warnings);
-        var slicesByService = GroupSlices(objects.EndpointSlices, warnings);
+        var slicesByService = new SliceIndex().Group(objects.EndpointSlices, warnings);
         var programmed = new List<ServiceProgram>();
         foreach (var service in objects.Services)
         {
@@ -34,40 +33,9 @@ public static class Reconciler
         Families.ToDictionary(f => f, f => NodeNetworkResolver.Resolve(f, node, options, warnings));
 
     /// <summary>
-    /// EndpointSlices by the Service they belong to (namespace, kubernetes.io/service-name), in name order; one the API
-    /// server would refuse is left out, with a warning.
-    /// </summary>
-    internal static Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>> GroupSlices(IEnumerable<V1EndpointSlice> slices, ICollection<string> warnings)
-    {
-        // One pass, no LINQ: this runs over every slice at every sync.
-        var groups = new Dictionary<(string, string), List<V1EndpointSlice>>();
-        foreach (var slice in slices)
-        {
-            if (EndpointSliceValidation.Validate(slice, warnings) && slice.GetLabel(KubernetesNames.ServiceNameLabel) is { Length: > 0 } service)
-            {
-                var key = (slice.Namespace() ?? "default", service);
-                if (!groups.TryGetValue(key, out var list))
-                {
-                    groups[key] = list = new List<V1EndpointSlice>(1);
-                }
-                list.Add(slice);
-            }
-        }
-        var result = new Dictionary<(string, string), IReadOnlyList<V1EndpointSlice>>(groups.Count);
-        foreach (var (key, list) in groups)
-        {
-            if (list.Count > 1)
-            {
-                list.Sort((a, b) => string.CompareOrdinal(a.Name(), b.Name()));
-            }
-            result[key] = list;
-        }
-        return result;
-    }
-
-    /// <summary>
     /// The per-family states from every service's ports, in canonical order, and the health checks. A port name that
-    /// appears twice in one family (only a malformed Service can do that) keeps its first occurrence, with a warning.
+    /// appears twice in one family (only the same Service given twice can do that here: <see cref="Program"/> keeps one
+    /// of each of its own) keeps its first occurrence, with a warning.
     /// </summary>
     internal static ReconcileResult Assemble(
         IEnumerable<ServiceProgram> programmed, IReadOnlyDictionary<IpFamily, NodeNetwork> networks, IEnumerable<V1ServiceCIDR> serviceCidrs, List<string> warnings)
@@ -90,14 +58,16 @@ public static class Reconciler
                 }
                 else
                 {
-                    warnings.Add($"Service {port.Name.Namespace}/{port.Name.Name}: port \"{port.Name.PortName}\"/{port.Protocol.ToKubernetes()} appears twice; the second is skipped");
+                    warnings.Add(Twice(port));
                 }
             }
         }
         var created = programmed.Where(p => p.Ports.Length > 0)
             .GroupBy(p => (p.Ports[0].Name.Namespace, p.Ports[0].Name.Name))
             .ToDictionary(g => g.Key, g => g.First().Created);
-        unique = DestinationConflicts.Resolve(unique, created, warnings);
+        var resolution = DestinationConflicts.Resolve(unique, created);
+        warnings.AddRange(resolution.Warnings.Select(w => w.Text));
+        unique = [.. resolution.Kept.OfType<ServicePort>()];
         var cidrs = ServiceCidrReader.Read(serviceCidrs, warnings);
         return new ReconcileResult(State(IpFamily.IPv4, unique, networks, cidrs), State(IpFamily.IPv6, unique, networks, cidrs), [.. warnings])
         {
@@ -133,9 +103,28 @@ public static class Reconciler
         }
         var healthCheck = spec.HealthCheckNodePort == 0 ? null : new ServiceHealthCheck(
             spec.Namespace, spec.Name, spec.HealthCheckNodePort, localReady.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Count));
+        // A port name twice in one family (only a malformed Service says that) keeps its first occurrence: decided here,
+        // per Service, so that a Service's share of the model is its own (IncrementalReconciler keeps it as a unit).
+        var seen = new HashSet<(ServicePortName, IpFamily)>();
+        var unique = ImmutableArray.CreateBuilder<ServicePort>(ports.Count);
+        var twice = new List<string>();
+        foreach (var port in ports)
+        {
+            if (seen.Add((port.Name, port.ClusterIP.Family())))
+            {
+                unique.Add(port);
+            }
+            else
+            {
+                twice.Add(Twice(port));
+            }
+        }
         // One warning per object and sync: the daemon logs each once while it lasts.
-        return new ServiceProgram(ports.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal)], service.Metadata?.CreationTimestamp);
+        return new ServiceProgram(unique.ToImmutable(), healthCheck, [.. warnings.Distinct(StringComparer.Ordinal), .. twice], service.Metadata?.CreationTimestamp);
     }
+
+    private static string Twice(ServicePort port) =>
+        $"Service {port.Name.Namespace}/{port.Name.Name}: port \"{port.Name.PortName}\"/{port.Protocol.ToKubernetes()} appears twice; the second is skipped";
 
     /// <summary>One Service's share of the model: cached as a unit by <see cref="IncrementalReconciler"/>.</summary>
     /// <param name="Created">creationTimestamp: the older Service keeps a destination two of them claim.</param>

@@ -96,6 +96,18 @@ public class ModelEqualityTests
     public void ReachableEndpointsAreBothSetsOnceEachInOrder() =>
         Assert.Equal([Remote, Local], Sample().ReachableEndpoints);
 
+    [Theory]
+    [InlineData(3, true)]
+    [InlineData(4, false)]
+    [InlineData(5, false)]
+    public void ReachesMoreEndpointsThanCountsEachPortsReachableEndpoints(int threshold, bool expected)
+    {
+        // Two ports, two reachable endpoints each (the local one is in both sets and counts once): four in all.
+        var state = ProxyState.Create(IpFamily.IPv4, NodeNetwork.Default, [Sample(), Sample() with { Name = Sample().Name with { PortName = "p81" } }]);
+
+        Assert.Equal(expected, state.ReachesMoreEndpointsThan(threshold));
+    }
+
     [Fact]
     public void AServiceWithEndpointsOnlyElsewhereStillHasEndpoints()
     {
