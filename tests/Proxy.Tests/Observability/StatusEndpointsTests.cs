@@ -52,7 +52,7 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
 
     private string BlockFile => Path.Combine(dir, "block");
 
-    /// <summary>What the daemon fed to nft, the stand-in's standard input.</summary>
+    /// <summary>What the daemon fed to nft: the stand-in's input file, or its standard input.</summary>
     private string NftLog => Path.Combine(dir, "nft.log");
 
     public async ValueTask DisposeAsync()
@@ -86,7 +86,10 @@ public sealed class StatusEndpointsTests : IAsyncDisposable
             Script(Path.Combine(tools, save), "#!/bin/sh\nexit 0\n");
         }
         // The daemon removes nftables mode's leftovers once it has synced: that nft must not be the host's.
-        Script(Path.Combine(tools, "nft"), $"#!/bin/sh\ncat >>'{NftLog}'\nexit 0\n");
+        // nft reads its transaction from the file after -f (a whole file, never a pipe: Command.WriteWhole), or stdin for "-".
+        Script(Path.Combine(tools, "nft"),
+            $"#!/bin/sh\ninput=-\nwhile [ $# -gt 0 ]; do [ \"$1\" = -f ] && input=$2; shift; done\n"
+            + $"if [ \"$input\" = - ]; then cat; else cat -- \"$input\"; fi >>'{NftLog}'\nexit 0\n");
         foreach (var restore in new[] { "iptables-restore", "ip6tables-restore", "iptables-nft-restore", "ip6tables-nft-restore" })
         {
             Script(Path.Combine(tools, restore), $"#!/bin/sh\nwhile [ -e '{BlockFile}' ]; do sleep 0.05; done\ncat >/dev/null\nexit 0\n");
