@@ -106,9 +106,10 @@ public sealed partial class IpvsBackend(
             var familyFull = full || previous is null;
             anyFull |= familyFull;
             int operations, rules;
+            bool repaired;
             try
             {
-                (operations, rules) = await SyncFamilyAsync(state, previous, familyFull, cancellationToken).ConfigureAwait(false);
+                (operations, rules, repaired) = await SyncFamilyAsync(state, previous, familyFull, cancellationToken).ConfigureAwait(false);
             }
             catch (ProxySyncException e)
             {
@@ -126,13 +127,13 @@ public sealed partial class IpvsBackend(
             {
                 byTable[table] = byTable.GetValueOrDefault(table) + 1;
             }
-            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal) });
+            families.Add(new FamilySync(state.Family, familyFull) { RulesByTable = byTable.ToImmutableDictionary(StringComparer.Ordinal), RepairedDrift = repaired });
         }
         return new SyncResult(anyFull, servicePorts, changed, written) { Families = families.ToImmutable() };
     }
 
-    /// <returns>How many IPVS operations and iptables rules were written.</returns>
-    private async Task<(int Operations, int Rules)> SyncFamilyAsync(ProxyState state, IpvsApplied? previous, bool full, CancellationToken cancellationToken)
+    /// <returns>How many IPVS operations and iptables rules were written, and whether virtual servers we had left were changed by someone else.</returns>
+    private async Task<(int Operations, int Rules, bool RepairedDrift)> SyncFamilyAsync(ProxyState state, IpvsApplied? previous, bool full, CancellationToken cancellationToken)
     {
         var family = state.Family;
         var kernelIpvs = Ipvs();
@@ -185,6 +186,7 @@ public sealed partial class IpvsBackend(
         var nodeAddressSet = nodeAddresses.Concat(nodePortAddresses).ToHashSet();
         bool Owned(IpvsVirtualServer vs) => Owns(vs, ourAddresses, nodeAddressSet, nodePortsOwned);
         var current = full ? Dump(kernelIpvs, family) : Refresh(kernelIpvs, previous!.Table);
+        var drifted = full && previous is not null && IpvsDrift.Found(previous.Table, current);
         var wanted = IpvsDesiredService.From(state, Scheduler, nodePortAddresses);
         var operations = IpvsPlanner.Plan(wanted, current, Owned);
         if (operations.Count > 0)
@@ -201,7 +203,7 @@ public sealed partial class IpvsBackend(
             links.DeleteAddresses(index, stale);
         }
         applied.Set(family, new IpvsApplied(state, table, contents, servedNodePorts));
-        return (operations.Count, rules);
+        return (operations.Count, rules, drifted);
     }
 
     private string Scheduler => options.Scheduler.Length == 0 ? "rr" : options.Scheduler;
