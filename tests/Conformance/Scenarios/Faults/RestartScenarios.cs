@@ -14,7 +14,6 @@ public sealed class RestartScenarios
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
     public async Task RestartsUnderLoadLoseNoConnection(string mode)
     {
-        FaultModes.Require(mode);
         await using var topology = await Topology.CreateAsync();
         using var manifests = new Manifests();
         await WebAndOther.SetUpAsync(topology, manifests);
