@@ -1,3 +1,4 @@
+using System.Globalization;
 using Proxy.Conformance.Tests.Harness;
 
 namespace Proxy.Conformance.Tests.Scenarios.Faults;
@@ -11,8 +12,11 @@ namespace Proxy.Conformance.Tests.Scenarios.Faults;
 [Collection(nameof(KernelCollection))]
 public sealed class DriftScenarios
 {
-    /// <summary>Short, so that the test waits little for the periodic sync.</summary>
-    private const string SyncPeriod = "3s";
+    /// <summary>
+    /// Short, so that the test waits little for the periodic sync, but longer than a sync (~10 s in the emulated IPVS
+    /// VM), so that a dump taken as a sync ends sees no sync's work half done (ipvs mode's staging sets).
+    /// </summary>
+    private static readonly string SyncPeriod = ((int)TimeScale.Of(TimeSpan.FromSeconds(3)).TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
 
     private const string Repairs = "kps_sync_proxy_rules_drift_repairs_total{ip_family=\"IPv4\"}";
 
@@ -36,10 +40,12 @@ public sealed class DriftScenarios
         var client = topology.Pod("client");
         await Eventually.HoldsAsync(async () => (await Topology.ProbeAsync(client, "10.96.0.11", 80)).Outcome == ProbeOutcome.Answered, "the service answering", RunningProxy.StartDeadline);
         var inspector = new ModeInspector(topology, mode);
+        var syncs = proxy.Syncs;
+        await Eventually.HoldsAsync(() => Task.FromResult(proxy.Syncs > syncs), "a periodic sync", TimeScale.Of(TimeSpan.FromSeconds(30)));
         var before = await inspector.DumpAsync();
         Assert.Equal(0, await proxy.MetricAsync(Repairs));
 
-        var syncs = proxy.Syncs;
+        syncs = proxy.Syncs;
         foreach (var command in SomeoneElsesFlush[mode])
         {
             await topology.InNodeAsync(command);
