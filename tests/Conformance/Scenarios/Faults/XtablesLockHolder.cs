@@ -31,12 +31,14 @@ internal sealed class XtablesLockHolder : IDisposable
 
     public bool Held => !holder.HasExited;
 
-    /// <summary>Lets go of the lock and waits until another process could take it.</summary>
+    /// <summary>
+    /// Lets go of the lock: once the holder has exited, its lock is gone (a proxy's iptables-restore waiting for it may
+    /// take it at once, so whether it is free is not checked).
+    /// </summary>
     public async Task ReleaseAsync()
     {
         holder.StandardInput.Close();
         await holder.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(await FreeAsync(file), "the xtables lock is still held after its holder exited");
     }
 
     public void Dispose()
