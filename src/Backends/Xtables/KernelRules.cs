@@ -70,6 +70,10 @@ public sealed class KernelRules
 
     private const string Probability = "--probability ";
 
+    private const string NfacctSaved = "--nfacct-name  ";
+
+    private const string NfacctWritten = "--nfacct-name ";
+
     private static bool SameWithProbability(string actual, string expected)
     {
         var a = actual.IndexOf(Probability, StringComparison.Ordinal);
@@ -118,7 +122,9 @@ public sealed class KernelRules
             }
             else if (line.StartsWith("-A ", StringComparison.Ordinal))
             {
-                var rest = line[3..];
+                // libxt_nfacct prints its option with two spaces ("--nfacct-name  NAME"); the rules we write have one, and
+                // comparing them as printed made every full sync rewrite KUBE-FORWARD and report it as drift.
+                var rest = line[3..].Replace(NfacctSaved, NfacctWritten, StringComparison.Ordinal);
                 var end = rest.IndexOf(' ', StringComparison.Ordinal);
                 rules[table].Add(end < 0 ? (rest, "") : (rest[..end], rest[(end + 1)..]));
             }

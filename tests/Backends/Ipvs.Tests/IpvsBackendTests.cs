@@ -103,6 +103,32 @@ public class IpvsBackendTests
         Assert.Equal(["30080"], Set("KUBE-NODE-PORT-TCP"));
     }
 
+    /// <summary>
+    /// `ipvsadm -C` by someone else: the next full sync writes the virtual servers back and says it repaired drift
+    /// (kps_sync_proxy_rules_drift_repairs_total); connection counts, which traffic changes, are no drift.
+    /// </summary>
+    [Fact]
+    public async Task VirtualServersClearedBySomeoneElseAreWrittenBackByAFullSync_WhichReportsTheRepair()
+    {
+        var web = Port("web", "10.96.0.10", 30080, "10.244.1.2");
+        Task<SyncResult> FullSync() => backend.SyncAsync([ProxyState.Create(IpFamily.IPv4, TestModel.Node("10.244.0.0/16"), [web])], full: true, CancellationToken.None);
+        await Sync(web);
+        var programmed = kernel.Dump();
+        var clusterIP = new IpvsVirtualServer(IPAddress.Parse("10.96.0.10"), L4Protocol.Tcp, 80, "rr");
+        kernel.SetConnections(clusterIP, IPAddress.Parse("10.244.1.2"), 3, 7);
+        Assert.False(Assert.Single((await FullSync()).Families).RepairedDrift);
+
+        foreach (var service in kernel.GetServices())
+        {
+            kernel.DeleteService(service);
+        }
+        var repair = Assert.Single((await FullSync()).Families);
+
+        Assert.True(repair.RepairedDrift);
+        Assert.Equal(programmed, kernel.Dump());
+        Assert.False(Assert.Single((await FullSync()).Families).RepairedDrift);
+    }
+
     [Fact]
     public async Task ADeletedServiceLosesItsVirtualServersAddressAndSetEntries()
     {

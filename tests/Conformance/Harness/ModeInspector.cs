@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace Proxy.Conformance.Tests.Harness;
 
 /// <summary>How an operator looks at what one mode programmed, inside the node namespace.</summary>
-public sealed class ModeInspector(Topology topology, string mode)
+public sealed partial class ModeInspector(Topology topology, string mode)
 {
     /// <summary>
     /// Everything the mode could have touched, without timestamps or counters: iptables-save, plus the whole nft
@@ -71,8 +73,23 @@ public sealed class ModeInspector(Topology topology, string mode)
     };
 
     private async Task<string> IpvsStateAsync() =>
-        await topology.InNodeAsync("ipvsadm", "-Ln") + "\n"
-        + await topology.InNodeAsync("ipset", "save") + "\n"
+        RealServerCounters().Replace(await topology.InNodeAsync("ipvsadm", "-Ln"), "$1") + "\n"
+        + SetSeed().Replace(await topology.InNodeAsync("ipset", "save"), "") + "\n"
         // IPv4 only: IPv6 link-local addresses change state (tentative, then not) on their own.
-        + await topology.InNodeAsync("ip", "-o", "-4", "addr");
+        + LinkIndex().Replace(await topology.InNodeAsync("ip", "-o", "-4", "addr"), "");
+
+    /// <summary>A real server's ActiveConn and InActConn columns: traffic, not state.</summary>
+    [GeneratedRegex(@"^(\s+->\s+\S+\s+\S+\s+\d+)\s+\d+\s+\d+[ \t]*$", RegexOptions.Multiline)]
+    private static partial Regex RealServerCounters();
+
+    /// <summary>The interface index `ip -o addr` starts each line with: kube-ipvs0 made again (after --cleanup) gets another.</summary>
+    [GeneratedRegex(@"^\d+:\s+", RegexOptions.Multiline)]
+    private static partial Regex LinkIndex();
+
+    /// <summary>
+    /// A hash set's random seed (`initval 0x…`, listed since ipset 7.10 on kernels 5.10+): every set made anew gets
+    /// another, and full syncs swap in sets made anew, so the same contents would compare unequal.
+    /// </summary>
+    [GeneratedRegex(@" initval 0x[0-9a-f]+")]
+    private static partial Regex SetSeed();
 }

@@ -10,11 +10,16 @@ namespace Proxy.Conformance.Tests.Scenarios.Faults;
 [Collection(nameof(KernelCollection))]
 public sealed class RestartScenarios
 {
+    /// <summary>
+    /// 200 a second, as the issue asks, on a real node; scaled down where the machine is slower (the emulated IPVS VM,
+    /// KP_TIME_SCALE=10: 20 a second), where 200 in-process probes a second starve the restarting proxy of CPU.
+    /// </summary>
+    private static readonly int ConnectionsPerSecond = (int)(200 / TimeScale.Factor);
+
     [Theory]
     [MemberData(nameof(ProxyModes.All), MemberType = typeof(ProxyModes))]
     public async Task RestartsUnderLoadLoseNoConnection(string mode)
     {
-        FaultModes.Require(mode);
         await using var topology = await Topology.CreateAsync();
         using var manifests = new Manifests();
         await WebAndOther.SetUpAsync(topology, manifests);
@@ -25,7 +30,7 @@ public sealed class RestartScenarios
             await Eventually.HoldsAsync(async () => (await Topology.ProbeAsync(topology.Client, Topology.NodeIP, 30080)).Outcome == ProbeOutcome.Answered,
                 "the node port answering", RunningProxy.StartDeadline);
 
-            await using var load = new SteadyLoad(200, (topology.Pod("client"), "10.96.0.10", 80), (topology.Client, Topology.NodeIP, 30080));
+            await using var load = new SteadyLoad(ConnectionsPerSecond, (topology.Pod("client"), "10.96.0.10", 80), (topology.Client, Topology.NodeIP, 30080));
             for (var restart = 0; restart < 5; restart++)
             {
                 await (restart % 2 == 0 ? proxy.TerminateAsync() : proxy.KillAsync());

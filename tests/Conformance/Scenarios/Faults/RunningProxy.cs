@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -14,10 +15,14 @@ internal sealed class RunningProxy : IDisposable
     /// <summary>How long a daemon may take to start and sync (not a figure: startup is measured by the benchmarks).</summary>
     public static readonly TimeSpan StartDeadline = TimeScale.Of(TimeSpan.FromSeconds(45));
 
+    /// <summary>What the daemon's log line of each successful sync ("Synced ... rules") starts with.</summary>
+    private const string SyncedEvent = "ProxyDaemon[100]";
+
     private static readonly IPEndPoint MetricsAddress = new(IPAddress.Loopback, 10249);
 
     private readonly Topology topology;
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<string> lines = new();
     private bool disposed;
 
     private RunningProxy(Topology topology, Process process)
@@ -52,9 +57,10 @@ internal sealed class RunningProxy : IDisposable
             {
                 return;
             }
+            proxy.lines.Enqueue(line);
             // The first sync is known from the log, not by polling /metrics: the BCL's HttpListener crashes the process
             // when a connection arrives while it starts listening (ArgumentNullException in HttpEndPointListener.ProcessAccept).
-            if (line.Contains("ProxyDaemon[100]", StringComparison.Ordinal))
+            if (line.Contains(SyncedEvent, StringComparison.Ordinal))
             {
                 proxy.synced.TrySetResult();
             }
@@ -87,6 +93,12 @@ internal sealed class RunningProxy : IDisposable
         Assert.True(first == proxy.synced.Task, proxy.Process.HasExited ? $"the daemon exited {proxy.Process.ExitCode} before its first sync" : $"no first sync within {StartDeadline}");
         return proxy;
     }
+
+    /// <summary>How many log lines so far contain <paramref name="text"/> (one line per event: the daemon logs single lines).</summary>
+    public int Logged(string text) => lines.Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>How many syncs have succeeded so far (each logs "Synced ... rules"): the scenarios count syncs, not seconds.</summary>
+    public int Syncs => Logged(SyncedEvent);
 
     /// <summary>The value of one series on the daemon's /metrics, or null while it is not served or has no such sample.</summary>
     public async Task<double?> MetricAsync(string series)
