@@ -31,6 +31,8 @@ public sealed class IpvsVmScenarios(ITestOutputHelper output)
     [
         (nameof(Semantics.ServiceSemanticsScenarios.GuardRails_AClusterIPsUnknownPortIsRejected_AnUnallocatedServiceAddressIsDropped),
             "upstream's nftables mode's guard rails around service addresses; upstream's ipvs mode has none"),
+        (nameof(Faults.DriftScenarios.TablesWipedOrACanaryDeletedAreRepairedWithinOneSyncPeriodAndCounted),
+            "iptables and nftables modes' own wipes (a canary chain deleted, nft flush table); ipvs mode's drift is ipvsadm -C with its sets and rules flushed, the row of RulesFlushedBySomeoneElseAreRepairedWithinOneSyncPeriodAndCounted"),
     ];
 
     [Fact]
