@@ -16,17 +16,8 @@ namespace Proxy.Backends.Ipvs;
 /// </summary>
 public sealed partial class IpvsBackend
 {
-    public async Task<bool> DriftedAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (family, state) in applied.All.ToList())
-        {
-            if (await LostAsync(family, state, cancellationToken).ConfigureAwait(false))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public Task<bool> DriftedAsync(CancellationToken cancellationToken) =>
+        applied.AnyLostAsync((family, state) => LostAsync(family, state, cancellationToken));
 
     /// <summary>
     /// Three cheap reads for one family, each catching one kind of wipe: the virtual servers (one netlink dump of the

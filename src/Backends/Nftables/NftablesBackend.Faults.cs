@@ -62,17 +62,8 @@ public sealed partial class NftablesBackend
     /// Whether any family lost what a sync applied there (<see cref="LostAsync"/>). Upstream's nftables mode has no
     /// canary; this asks the kernel one cheap question per family instead.
     /// </summary>
-    public async Task<bool> DriftedAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (family, ruleset) in applied.All.ToList())
-        {
-            if (await LostAsync(family, ruleset, cancellationToken).ConfigureAwait(false))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public Task<bool> DriftedAsync(CancellationToken cancellationToken) =>
+        applied.AnyLostAsync((family, ruleset) => LostAsync(family, ruleset, cancellationToken));
 
     /// <summary>
     /// Whether the kernel lost what a sync applied in <paramref name="family"/>, asked without listing anything: nft

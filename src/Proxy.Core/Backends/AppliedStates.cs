@@ -20,6 +20,22 @@ public sealed class AppliedStates<T>
 
     public void Forget() => applied.Clear();
 
+    /// <summary>
+    /// Whether <paramref name="lost"/> finds that the kernel lost what was applied in any family, asked family by family
+    /// until one says so: a backend's drift check over what it remembers.
+    /// </summary>
+    public async Task<bool> AnyLostAsync(Func<IpFamily, T, Task<bool>> lost)
+    {
+        foreach (var (family, state) in applied.ToList())
+        {
+            if (await lost(family, state).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Runs a sync; if it throws, forgets everything before rethrowing.</summary>
     public async Task<TResult> GuardAsync<TResult>(Func<Task<TResult>> sync)
     {
