@@ -19,13 +19,9 @@ internal static class DestinationConflicts
     /// </summary>
     public static Resolution Resolve(IReadOnlyList<ServicePort> ports, IReadOnlyDictionary<(string, string), DateTime?> created)
     {
-        var byAge = ports
-            .Select((port, index) => (port, index))
-            .OrderBy(p => created.GetValueOrDefault((p.port.Name.Namespace, p.port.Name.Name)) ?? DateTime.MaxValue)
-            .ThenBy(p => p.port.Name.Namespace, StringComparer.Ordinal)
-            .ThenBy(p => p.port.Name.Name, StringComparer.Ordinal)
-            .ThenBy(p => p.index)
-            .ToList();
+        DateTime? Created(ServicePort port) => created.GetValueOrDefault((port.Name.Namespace, port.Name.Name));
+        var byAge = ports.Select((port, index) => (port, index)).ToList();
+        byAge.Sort((a, b) => CompareAge(Created(a.port), a.port.Name, Created(b.port), b.port.Name) is var c && c != 0 ? c : a.index.CompareTo(b.index));
         var owners = new Dictionary<Destination, ServicePortName>();
         var kept = new ServicePort?[ports.Count];
         var warnings = new List<(int, string)>();
@@ -44,6 +40,20 @@ internal static class DestinationConflicts
             kept[index] = lost ? port with { ExternalIPs = externalIPs.ToEquatableArray(), LoadBalancerIPs = loadBalancerIPs.ToEquatableArray(), NodePort = nodePort } : port;
         }
         return new Resolution(kept, warnings);
+    }
+
+    /// <summary>
+    /// Which of two Services is older, and so keeps a destination both claim: creationTimestamp (none counts as the
+    /// youngest), then namespace, then name. Negative when <paramref name="a"/> is older.
+    /// </summary>
+    public static int CompareAge(DateTime? aCreated, ServicePortName a, DateTime? bCreated, ServicePortName b)
+    {
+        var c = (aCreated ?? DateTime.MaxValue).CompareTo(bCreated ?? DateTime.MaxValue);
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(a.Namespace, b.Namespace);
+        }
+        return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
     }
 
     /// <summary>Every destination <paramref name="port"/> claims, granted or not (the same ones <see cref="Resolve"/> decides).</summary>

@@ -259,14 +259,7 @@ internal sealed class IncrementalAssembly
     {
         /// <summary>Oldest first, as <see cref="DestinationConflicts"/> decides: creationTimestamp, then namespace and name.</summary>
         public static readonly IComparer<Share> ByAge = Comparer<Share>.Create((a, b) =>
-        {
-            var c = (a.Program.Created ?? DateTime.MaxValue).CompareTo(b.Program.Created ?? DateTime.MaxValue);
-            if (c == 0)
-            {
-                c = string.CompareOrdinal(a.Program.Ports[0].Name.Namespace, b.Program.Ports[0].Name.Namespace);
-            }
-            return c != 0 ? c : string.CompareOrdinal(a.Program.Ports[0].Name.Name, b.Program.Ports[0].Name.Name);
-        });
+            DestinationConflicts.CompareAge(a.Program.Created, a.Program.Ports[0].Name, b.Program.Created, b.Program.Ports[0].Name));
 
         public Reconciler.ServiceProgram Program { get; } = program;
 
