@@ -170,8 +170,7 @@ internal sealed class IncrementalAssembly
         Publish(redo.Count <= EditLimit ? withdrawn : null, redo);
         if (healthChanged)
         {
-            healthChecks = [.. shares.Values.Select(s => s.Program.HealthCheck).OfType<ServiceHealthCheck>()
-                .OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)];
+            healthChecks = ServiceHealthCheck.InNameOrder(shares.Values.Select(s => s.Program.HealthCheck).OfType<ServiceHealthCheck>());
         }
     }
 

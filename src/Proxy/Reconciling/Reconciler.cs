@@ -71,7 +71,7 @@ public static class Reconciler
         var cidrs = ServiceCidrReader.Read(serviceCidrs, warnings);
         return new ReconcileResult(State(IpFamily.IPv4, unique, networks, cidrs), State(IpFamily.IPv6, unique, networks, cidrs), [.. warnings])
         {
-            HealthChecks = [.. healthChecks.OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)],
+            HealthChecks = ServiceHealthCheck.InNameOrder(healthChecks),
         };
     }
 

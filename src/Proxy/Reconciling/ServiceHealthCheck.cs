@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Proxy.Core.Model;
 
 namespace Proxy.Reconciling;
@@ -10,4 +11,8 @@ namespace Proxy.Reconciling;
 public sealed record ServiceHealthCheck(string Namespace, string Name, int Port, EquatableDictionary<IpFamily, int> LocalEndpoints)
 {
     public int LocalEndpointsOf(IpFamily family) => LocalEndpoints.TryGetValue(family, out var count) ? count : 0;
+
+    /// <summary>The order a reconcile result lists health checks in: by namespace, then name.</summary>
+    public static ImmutableArray<ServiceHealthCheck> InNameOrder(IEnumerable<ServiceHealthCheck> checks) =>
+        [.. checks.OrderBy(h => h.Namespace, StringComparer.Ordinal).ThenBy(h => h.Name, StringComparer.Ordinal)];
 }
