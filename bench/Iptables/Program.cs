@@ -11,7 +11,9 @@ using Proxy.Reconciling;
 // Usage (root): dotnet run --project bench/Iptables -c Release [-- SIZES [BACKENDS] [--limit SECONDS]]
 //   SIZES: services, comma-separated (default 1000,10000,30000); BACKENDS: legacy,nft (default: those installed);
 //   --limit: a single iptables-restore running longer than this is killed and reported as not finished (default 1800);
-//   --no-daemon: leave out (c), the daemon's own run (the longest part at 30k).
+//   --no-daemon: leave out (c), the daemon's own run (the longest part at 30k);
+//   --pairs N: only (a) against (d), N times each, alternating (full sync, then the bare restore of its payload, each in a
+//   fresh namespace): the target is their ratio, and one restore of 89k chains varies by a quarter from run to run.
 // Or: payload SIZE FILE [--comments] — writes the first full sync's IPv4 payload, to study it by hand (--comments: as
 // below the large-cluster threshold); partial SIZE — the pure part of a one-endpoint change, no kernel; manifests SIZE DIR —
 // writes DIR/cluster.yaml, the manifest file (c) runs the daemon on, to measure the daemon by hand.
@@ -64,12 +66,14 @@ if (args is ["partial", var count])
     Console.Write(text);
     return 0;
 }
-var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] != "--limit")).ToList();
+var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--limit" or "--pairs"))).ToList();
 var sizes = (positional.Count > 0 ? positional[0] : "1000,10000,30000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 var variants = (positional.Count > 1 ? positional[1] : "legacy,nft").Split(',')
     .Select(v => IptablesWrapper.TryParse(v, out var forced) && forced is { } variant ? variant : throw new ArgumentException($"unknown backend {v}"))
     .Where(v => TimedNetnsRunner.OnPath(IptablesSelection.Executable("iptables-restore", v)))
     .ToList();
+var pairsAt = Array.IndexOf(args, "--pairs");
+var pairs = pairsAt >= 0 ? int.Parse(args[pairsAt + 1], CultureInfo.InvariantCulture) : 0;
 var limitAt = Array.IndexOf(args, "--limit");
 var limit = TimeSpan.FromSeconds(limitAt >= 0 ? int.Parse(args[limitAt + 1], CultureInfo.InvariantCulture) : 1800);
 var exe = Path.Combine(AppContext.BaseDirectory, "kube-proxy-sharp");
@@ -103,6 +107,11 @@ foreach (var size in sizes)
         {
             var name = variant.ToString().ToLowerInvariant();
             var series = $"iptables {name}";
+            if (pairs > 0)
+            {
+                await PairsAsync(size, variant, objects, variant == IptablesVariant.Nft ? staged : payload);
+                continue;
+            }
             await InNamespaceAsync(async runner =>
             {
                 runner.Limit = limit;
@@ -204,7 +213,7 @@ foreach (var size in sizes)
                     clock.Restart();
                     try
                     {
-                        await runner.RunAsync(Command.Write(tool, text, "-w", "5", "--noflush"), CancellationToken.None);
+                        await runner.EnsureAsync(Command.Write(tool, text, "-w", "5", "--noflush"));
                         Console.WriteLine($"{size} {series}: (d) bare {tool} --noflush of the same payload, {shape}: "
                             + $"{clock.Elapsed.TotalMilliseconds:F0} ms, peak RSS {runner.Calls[^1].PeakMiB:F0} MiB ({BenchResults.Load()})");
                         BenchResults.Record($"{series} bare restore, {shape}", size, "full_sync_s", clock.Elapsed.TotalSeconds);
@@ -224,6 +233,39 @@ foreach (var size in sizes)
     }
 }
 return 0;
+
+// (a) against (d), alternating, each in a fresh namespace: the full sync end to end, then the bare restore of the payload
+// it sends (one COMMIT on legacy; staged on nf_tables, where one COMMIT does not finish).
+async Task PairsAsync(int size, IptablesVariant variant, ClusterObjects objects, string payload)
+{
+    var tool = IptablesSelection.Executable("iptables-restore", variant);
+    var full = new List<double>();
+    var bare = new List<double>();
+    for (var i = 1; i <= pairs; i++)
+    {
+        await InNamespaceAsync(async runner =>
+        {
+            var backend = new IptablesBackend(new IptablesWrapper(runner, variant, NullLogger<IptablesWrapper>.Instance), new NoSysctl(),
+                new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
+            var clock = Stopwatch.StartNew();
+            var model = new IncrementalReconciler().Reconcile(objects, node, options);
+            await backend.SyncAsync(model.States, full: true, CancellationToken.None);
+            full.Add(clock.Elapsed.TotalMilliseconds);
+        });
+        await InNamespaceAsync(async runner =>
+        {
+            var clock = Stopwatch.StartNew();
+            await runner.EnsureAsync(Command.Write(tool, payload, "-w", "5", "--noflush"));
+            bare.Add(clock.Elapsed.TotalMilliseconds);
+        });
+        Console.WriteLine($"{size} iptables {variant.ToString().ToLowerInvariant()}: pair {i}: full sync {full[^1]:F0} ms, bare {tool} {bare[^1]:F0} ms, "
+            + $"ratio {full[^1] / bare[^1]:F3} ({BenchResults.Load()})");
+    }
+    static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    var ratios = full.Zip(bare, (f, b) => f / b).ToList();
+    Console.WriteLine($"{size} iptables {variant.ToString().ToLowerInvariant()}: {pairs} pairs: full sync median {Median(full):F0} ms, bare restore median {Median(bare):F0} ms, "
+        + $"ratio of medians {Median(full) / Median(bare):F3}, median ratio {Median(ratios):F3} (all: {string.Join(", ", ratios.Select(r => r.ToString("F3", CultureInfo.InvariantCulture)))}) ({BenchResults.Load()})");
+}
 
 async Task InNamespaceAsync(Func<TimedNetnsRunner, Task> measure)
 {

@@ -195,7 +195,7 @@ foreach (var size in sizes)
             Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", NftNames.Table);
             runner.Calls.Clear();
             runner.Limit = TimeSpan.FromMinutes(30);
-            await runner.RunAsync(Command.Write("nft", text, "-f", "-"), CancellationToken.None);
+            await runner.EnsureAsync(Command.Write("nft", text, "-f", "-"));
             runner.Limit = null;
             var ms = runner.Milliseconds("nft");
             BenchResults.Record("nftables upstream layout", size, "full_sync_s", ms / 1000);

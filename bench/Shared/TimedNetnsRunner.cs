@@ -69,8 +69,19 @@ public sealed class TimedNetnsRunner(string ns, bool viaIpNetnsExec = false) : I
         }
         await input;
         Calls.Add((command.FileName, clock.Elapsed, peak));
-        var result = new CommandResult(process.ExitCode, await stdout, await stderr);
-        return result.Succeeded ? result : throw new InvalidOperationException($"{command}: {result.StandardError}");
+        // As the real runner: a failure is a result (the drift check's refused nft -c is its answer), and the caller
+        // decides; a benchmark's own restores go through EnsureAsync.
+        return new CommandResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs <paramref name="command"/> and throws with its stderr if it fails: for a benchmark's own bare restores.</summary>
+    public async Task EnsureAsync(Command command)
+    {
+        var result = await RunAsync(command, CancellationToken.None);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"{command}: {result.StandardError}");
+        }
     }
 
     public static bool OnPath(string tool) =>
