@@ -1,10 +1,11 @@
 using System.Text;
+using Proxy.Core.Exec;
 
 namespace Proxy.Backends.Nftables;
 
 /// <summary>
-/// One <c>nft -f</c> transaction that prints itself: <see cref="ToString"/> is the exact text, one command per line,
-/// in the order added. nft applies a file atomically, so the whole transaction applies or nothing does.
+/// One <c>nft -f</c> transaction that prints itself: <see cref="Input"/> is what nft reads, one command per line, in
+/// the order added, and <see cref="ToString"/> the same text joined. nft applies a file atomically, so the whole transaction applies or nothing does.
 /// </summary>
 public sealed class NftTransaction
 {
@@ -23,14 +24,27 @@ public sealed class NftTransaction
 
     public NftTransaction Flush(NftObject item) => Do(NftVerb.Flush, item);
 
-    public override string ToString()
+    public override string ToString() => Input.Text;
+
+    /// <summary>
+    /// The transaction as nft's input, printed one command at a time as it is written: at 10k services the text is
+    /// ~12 MB, which printed whole would be held twice (the builder's chunks, then the string) at the sync's peak.
+    /// The transaction must not change until the command has run.
+    /// </summary>
+    public CommandInput Input => CommandInput.FromPieces(Pieces);
+
+    private IEnumerable<ReadOnlyMemory<char>> Pieces()
     {
-        var text = new StringBuilder();
+        var line = new StringBuilder();
         foreach (var (verb, item) in commands)
         {
-            item.PrintTo(text.Append(verb switch { NftVerb.Add => "add ", NftVerb.Delete => "delete ", _ => "flush " }), verb).Append('\n');
+            line.Clear();
+            item.PrintTo(line.Append(verb switch { NftVerb.Add => "add ", NftVerb.Delete => "delete ", _ => "flush " }), verb).Append('\n');
+            foreach (var chunk in line.GetChunks())
+            {
+                yield return chunk;
+            }
         }
-        return text.ToString();
     }
 
     private NftTransaction Do(NftVerb verb, NftObject item)

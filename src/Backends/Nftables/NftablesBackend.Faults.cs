@@ -41,8 +41,8 @@ public sealed partial class NftablesBackend
     {
         var found = await RefusalSearch.FindAsync(tried.Services, async ports =>
         {
-            var payload = NftPlanner.Full(NftRenderer.Render(tried with { Services = ports.ToEquatableArray() }, options)).ToString();
-            var result = await runner.RunAsync(Command.Write(Nft, payload, "-c", "-f", "-"), cancellationToken).ConfigureAwait(false);
+            var transaction = NftPlanner.Full(NftRenderer.Render(tried with { Services = ports.ToEquatableArray() }, options));
+            var result = await runner.RunAsync(Command.Write(Nft, transaction.Input, "-c", "-f", "-"), cancellationToken).ConfigureAwait(false);
             return result.Succeeded ? null : $"nft -c exited {result.ExitCode}: {result.StandardError.Trim()}";
         }).ConfigureAwait(false);
         if (found is not { Count: > 0 })

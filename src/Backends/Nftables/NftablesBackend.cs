@@ -112,8 +112,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
 
     private async Task ApplyAsync(NftTransaction transaction, bool partial, CancellationToken cancellationToken)
     {
-        var payload = transaction.ToString();
-        var command = Command.WriteWhole(Nft, payload, "-f", Command.StandardInputArgument);
+        var command = Command.WriteWhole(Nft, transaction.Input, "-f", Command.StandardInputArgument);
         LogApplying(logger, transaction.Count);
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)

@@ -105,12 +105,11 @@ public sealed record IptablesTools(string Save, string Restore, string Iptables)
         {
             return;
         }
-        var payload = transaction.ToString(stageAbove);
-        var command = RestoreCommand(payload);
+        var command = RestoreCommand(transaction.Input(stageAbove));
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
+            throw new ProxySyncException(RestoreFailure.Describe(command, result)) { PartialSync = partial };
         }
     }
 
@@ -124,11 +123,10 @@ public sealed record IptablesTools(string Save, string Restore, string Iptables)
         {
             return null;
         }
-        var payload = transaction.ToString();
-        var command = Command.Write(Restore, payload, "-w", WaitSeconds, "--noflush", "--test");
+        var command = Command.Write(Restore, transaction.Input(), "-w", WaitSeconds, "--noflush", "--test");
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? null : RestoreFailure.Describe(command, result, payload);
+        return result.Succeeded ? null : RestoreFailure.Describe(command, result);
     }
 
-    public Command RestoreCommand(string payload) => Command.Write(Restore, payload, "-w", WaitSeconds, "--noflush");
+    public Command RestoreCommand(CommandInput payload) => Command.Write(Restore, payload, "-w", WaitSeconds, "--noflush");
 }

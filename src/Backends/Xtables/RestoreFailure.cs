@@ -10,7 +10,7 @@ namespace Proxy.Backends.Xtables;
 /// </summary>
 public static partial class RestoreFailure
 {
-    public static string Describe(Command command, CommandResult result, string payload)
+    public static string Describe(Command command, CommandResult result)
     {
         var error = result.StandardError.Trim();
         // The tool and its verb ("ipset restore"), without the flags that carry no meaning for the operator.
@@ -19,10 +19,10 @@ public static partial class RestoreFailure
         var match = LineNumber().Match(error);
         if (match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var line))
         {
-            var lines = payload.Split('\n');
-            if (line >= 1 && line <= lines.Length)
+            // The payload is produced again to find the line: it was streamed to the tool, never kept whole.
+            if (command.Input?.Line(line) is { } text)
             {
-                message += $"; payload line {line}: {lines[line - 1]}";
+                message += $"; payload line {line}: {text}";
             }
         }
         return message;

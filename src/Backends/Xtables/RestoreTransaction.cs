@@ -1,8 +1,10 @@
+using Proxy.Core.Exec;
+
 namespace Proxy.Backends.Xtables;
 
 /// <summary>
-/// One iptables-restore --noflush payload that prints itself (<see cref="ToString"/> is the exact text fed to
-/// the tool). Per table the lines come in the order iptables-restore needs: chain declarations (which create,
+/// One iptables-restore --noflush payload that prints itself (<see cref="Input(int)"/> is what the tool reads, in
+/// pieces; <see cref="ToString"/> the same text joined). Per table the lines come in the order iptables-restore needs: chain declarations (which create,
 /// or flush, a user chain), rule deletions, insertions, appends, then chain deletions — so a chain can be
 /// flushed and removed in the same payload that stops jumping to it.
 /// </summary>
@@ -45,6 +47,13 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     public override string ToString() => ToString(stageAbove: int.MaxValue);
 
     /// <summary>
+    /// The payload of <see cref="ToString(int)"/> as the tool's input, produced piece by piece as it is written: at
+    /// 10k services the text is ~28M characters, which joined would be a second copy of every rule at the sync's peak.
+    /// The transaction must not change until the command has run.
+    /// </summary>
+    public CommandInput Input(int stageAbove = int.MaxValue) => CommandInput.FromPieces(() => Pieces(stageAbove).Select(piece => piece.AsMemory()));
+
+    /// <summary>
     /// The payload, with each table that declares more than <paramref name="stageAbove"/> chains applied in stages: one
     /// COMMIT per at most <paramref name="stageAbove"/> chains, leaves first (a chain after every chain it jumps to that
     /// this payload writes), and last, in one COMMIT, the chains jumped to from outside the payload (the dispatch chains
@@ -54,24 +63,7 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// in it (see docs/performance.md); iptables-legacy-restore rewrites the whole table at every COMMIT, so it gets
     /// one.
     /// </summary>
-    public string ToString(int stageAbove)
-    {
-        // Two passes over the same pieces, straight into a string of the exact length: at 10k services the payload is
-        // ~28M characters, and a StringBuilder would hold it twice (its chunks, then the copy) at the sync's peak.
-        var length = 0L;
-        foreach (var piece in Pieces(stageAbove))
-        {
-            length += piece.Length;
-        }
-        return string.Create(checked((int)length), (Transaction: this, StageAbove: stageAbove), static (span, state) =>
-        {
-            foreach (var piece in state.Transaction.Pieces(state.StageAbove))
-            {
-                piece.AsSpan().CopyTo(span);
-                span = span[piece.Length..];
-            }
-        });
-    }
+    public string ToString(int stageAbove) => Input(stageAbove).Text;
 
     /// <summary>The payload's text in order, in pieces (so that it is concatenated only once).</summary>
     private IEnumerable<string> Pieces(int stageAbove)

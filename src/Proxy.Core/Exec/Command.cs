@@ -6,13 +6,23 @@ namespace Proxy.Core.Exec;
 /// A command line plus optional standard input. <see cref="ChangesKernel"/> is false for commands that only read
 /// (iptables-save, nft list): --dry-run runs those and prints the others instead of running them.
 /// </summary>
-public sealed record Command(string FileName, EquatableArray<string> Arguments, string? StandardInput, bool ChangesKernel)
+/// <param name="Input">
+/// What the tool reads, in pieces: the real runner writes them as they come and never joins them (see
+/// <see cref="CommandInput"/>); a string converts to it.
+/// </param>
+public sealed record Command(string FileName, EquatableArray<string> Arguments, CommandInput? Input, bool ChangesKernel)
 {
     public static Command Read(string fileName, params ReadOnlySpan<string> arguments) =>
         new(fileName, EquatableArray.Create(arguments), null, ChangesKernel: false);
 
-    public static Command Write(string fileName, string standardInput, params ReadOnlySpan<string> arguments) =>
+    public static Command Write(string fileName, CommandInput standardInput, params ReadOnlySpan<string> arguments) =>
         new(fileName, EquatableArray.Create(arguments), standardInput, ChangesKernel: true);
+
+    /// <summary>
+    /// The whole input joined into one string, or null without one: for fakes, tests and --dry-run. Each reading
+    /// joins it again; the real runner streams <see cref="Input"/> instead.
+    /// </summary>
+    public string? StandardInput => Input?.Text;
 
     /// <summary>
     /// Like <see cref="Write"/> for a tool that applies whatever it has read when its input ends (nft -f): the
@@ -21,7 +31,7 @@ public sealed record Command(string FileName, EquatableArray<string> Arguments, 
     /// shutdown cancelling the write) ends the input early, and a cut that falls between two lines is a smaller
     /// transaction that nft applies. iptables-restore needs none of this: a table without its COMMIT is not applied.
     /// </summary>
-    public static Command WriteWhole(string fileName, string input, params ReadOnlySpan<string> arguments)
+    public static Command WriteWhole(string fileName, CommandInput input, params ReadOnlySpan<string> arguments)
     {
         var index = arguments.IndexOf(StandardInputArgument);
         if (index < 0)
@@ -36,7 +46,7 @@ public sealed record Command(string FileName, EquatableArray<string> Arguments, 
 
     /// <summary>
     /// Set by <see cref="WriteWhole"/>: the index of the argument (<c>-</c>) that a runner may replace with the path of a
-    /// file holding all of <see cref="StandardInput"/>, written before the tool starts.
+    /// file holding all of <see cref="Input"/>, written before the tool starts.
     /// </summary>
     public int? InputFileArgument { get; init; }
 

@@ -15,9 +15,9 @@ public sealed class DryRunCommandRunner(ICommandRunner inner, TextWriter output)
         if (command.ChangesKernel)
         {
             await output.WriteLineAsync($"# {command}".AsMemory(), cancellationToken).ConfigureAwait(false);
-            if (command.StandardInput is not null)
+            foreach (var piece in command.Input?.Pieces ?? [])
             {
-                await output.WriteAsync(command.StandardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
             }
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             return CommandResult.Ok();

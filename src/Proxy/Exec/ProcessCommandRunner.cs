@@ -13,13 +13,13 @@ public sealed class ProcessCommandRunner : ICommandRunner
 
     public async Task<CommandResult> RunAsync(Command command, CancellationToken cancellationToken)
     {
-        if (command is { InputFileArgument: { } index, StandardInput: { } input })
+        if (command is { InputFileArgument: { } index, Input: { } input })
         {
             // The whole input goes to a file first: the tool starts only once all of it exists (Command.WriteWhole).
             using var file = await WholeInputFile.WriteAsync(input, cancellationToken).ConfigureAwait(false);
             var arguments = command.Arguments.ToArray();
             arguments[index] = file.Path;
-            return await RunProcessAsync(command with { Arguments = EquatableArray.Create<string>(arguments), StandardInput = null, InputFileArgument = null }, cancellationToken)
+            return await RunProcessAsync(command with { Arguments = EquatableArray.Create<string>(arguments), Input = null, InputFileArgument = null }, cancellationToken)
                 .ConfigureAwait(false);
         }
         return await RunProcessAsync(command, cancellationToken).ConfigureAwait(false);
@@ -29,7 +29,7 @@ public sealed class ProcessCommandRunner : ICommandRunner
     {
         var info = new ProcessStartInfo(command.FileName)
         {
-            RedirectStandardInput = command.StandardInput is not null,
+            RedirectStandardInput = command.Input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -52,23 +52,22 @@ public sealed class ProcessCommandRunner : ICommandRunner
         // Read both pipes while writing stdin: a large payload must not deadlock against a full output pipe.
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        if (command.StandardInput is not null)
+        if (command.Input is { } input)
         {
             try
             {
-                await process.StandardInput.WriteAsync(command.StandardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
-                process.StandardInput.Close();
+                await Task.Run(() => WriteInput(process, input, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
             {
                 // The tool exited before reading all of its input; its exit code and stderr say why.
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or IOException)
             {
                 // Killed before its input is closed: closing it would end the input early, and the tool would go on
                 // with what it has read.
                 process.Kill(entireProcessTree: true);
-                throw;
+                throw new OperationCanceledException("the command's input was cancelled", e, cancellationToken);
             }
         }
         try
@@ -81,5 +80,23 @@ public sealed class ProcessCommandRunner : ICommandRunner
             throw;
         }
         return new CommandResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Writes the input's pieces as they come, then closes the tool's input. Synchronous on a pool thread: a full sync
+    /// writes millions of small pieces, and a blocked pipe only blocks this thread. Process.StandardInput flushes at
+    /// every write (AutoFlush), which would be a syscall per piece, so the pieces go through a buffered writer of
+    /// their own. A cancellation kills the tool first, which ends a write blocked on a full pipe.
+    /// </summary>
+    private static void WriteInput(Process process, CommandInput input, CancellationToken cancellationToken)
+    {
+        using var killOnCancel = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
+        using var writer = new StreamWriter(process.StandardInput.BaseStream, WholeInputFile.Utf8, WholeInputFile.BufferSize);
+        foreach (var piece in input.Pieces)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.Write(piece.Span);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
     }
 }

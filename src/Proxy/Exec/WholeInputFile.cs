@@ -1,4 +1,5 @@
 using System.Text;
+using Proxy.Core.Exec;
 
 namespace Proxy.Exec;
 
@@ -18,7 +19,13 @@ internal sealed class WholeInputFile : IDisposable
     /// <summary>Run once per process, before its first file: see <see cref="RemoveLeftovers"/>.</summary>
     private static readonly Lazy<int> LeftoversRemoved = new(() => RemoveLeftovers(System.IO.Path.GetTempPath()));
 
-    public static async Task<WholeInputFile> WriteAsync(string input, CancellationToken cancellationToken)
+    /// <summary>UTF-8 without a byte-order mark: what the tools read.</summary>
+    internal static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>Characters buffered before a write: a payload of millions of small pieces makes few syscalls.</summary>
+    internal const int BufferSize = 1 << 16;
+
+    public static async Task<WholeInputFile> WriteAsync(CommandInput input, CancellationToken cancellationToken)
     {
         _ = LeftoversRemoved.Value;
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}{Suffix}");
@@ -29,15 +36,24 @@ internal sealed class WholeInputFile : IDisposable
             {
                 Mode = FileMode.CreateNew, // never an existing file, nor one a symlink points at
                 Access = FileAccess.Write,
-                Options = FileOptions.Asynchronous,
             };
             if (!OperatingSystem.IsWindows())
             {
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // the payload is nobody else's to read
             }
-            await using var stream = new FileStream(path, options);
-            await using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            await writer.WriteAsync(input.AsMemory(), cancellationToken).ConfigureAwait(false);
+            // Piece by piece into a buffered writer, on a pool thread: never the whole input as one string.
+            await Task.Run(
+                () =>
+                {
+                    using var stream = new FileStream(path, options);
+                    using var writer = new StreamWriter(stream, Utf8, BufferSize);
+                    foreach (var piece in input.Pieces)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        writer.Write(piece.Span);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
             return file;
         }
         catch

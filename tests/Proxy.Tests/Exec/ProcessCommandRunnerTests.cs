@@ -36,6 +36,22 @@ public sealed class ProcessCommandRunnerTests
     }
 
     [Fact]
+    public async Task AnInputOfManySmallPiecesReachesTheToolWhole_ThroughAPipeAndThroughAFile()
+    {
+        // Half a million pieces, as a full sync's payload is made (each rule in several): written as they come,
+        // never joined, and none lost or reordered on the way.
+        string[] pieces = [.. Enumerable.Range(0, 100_000).SelectMany(i => (string[])["-A ", $"KUBE-SVC-{i:X6}", " ", $"-j KUBE-SEP-{i:X6}", "\n"])];
+        var input = CommandInput.FromPieces(() => pieces.Select(p => p.AsMemory()));
+        var expected = string.Concat(pieces);
+
+        var piped = await new ProcessCommandRunner().RunAsync(Command.Write("cat", input), Ct);
+        var filed = await new ProcessCommandRunner().RunAsync(Command.WriteWhole("cat", input, Command.StandardInputArgument), Ct);
+
+        Assert.Equal(expected, piped.StandardOutput);
+        Assert.Equal(expected, filed.StandardOutput);
+    }
+
+    [Fact]
     public async Task ACancelledWriteKillsTheToolBeforeItsInputEnds()
     {
         using var pidFile = new TempFile();

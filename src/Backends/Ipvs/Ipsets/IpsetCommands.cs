@@ -53,7 +53,7 @@ public static class IpsetCommands
         var result = await Run(runner, command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new ProxySyncException(RestoreFailure.Describe(command, result, payload)) { PartialSync = partial };
+            throw new ProxySyncException(RestoreFailure.Describe(command, result)) { PartialSync = partial };
         }
     }
 
