@@ -33,17 +33,25 @@ public sealed class NftTransaction
     /// </summary>
     public CommandInput Input => CommandInput.FromPieces(Pieces);
 
+    /// <summary>Elements handed to the writer at a time, out of a line that may hold 100k.</summary>
+    private const int ElementsPerPiece = 1024;
+
     private IEnumerable<ReadOnlyMemory<char>> Pieces()
     {
-        var line = new StringBuilder();
+        var text = new StringBuilder();
         foreach (var (verb, item) in commands)
         {
-            line.Clear();
-            item.PrintTo(line.Append(verb switch { NftVerb.Add => "add ", NftVerb.Delete => "delete ", _ => "flush " }), verb).Append('\n');
-            foreach (var chunk in line.GetChunks())
+            text.Append(verb switch { NftVerb.Add => "add ", NftVerb.Delete => "delete ", _ => "flush " });
+            IEnumerable<StringBuilder> parts = item is NftElements elements ? elements.PrintInParts(text, verb, ElementsPerPiece) : [item.PrintTo(text, verb)];
+            foreach (var part in parts)
             {
-                yield return chunk;
+                foreach (var chunk in part.GetChunks())
+                {
+                    yield return chunk;
+                }
+                part.Clear();
             }
+            yield return "\n".AsMemory();
         }
     }
 

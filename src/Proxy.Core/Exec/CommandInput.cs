@@ -15,7 +15,8 @@ public sealed class CommandInput : IEquatable<CommandInput>
 
     /// <summary>
     /// Input produced by <paramref name="pieces"/>, called once per reading: whatever it reads must not change
-    /// until the command has run.
+    /// until the command has run. A piece is valid until the next one is asked for (a producer may reuse one buffer),
+    /// so a reader copies or writes each piece before moving on, and never keeps them.
     /// </summary>
     public static CommandInput FromPieces(Func<IEnumerable<ReadOnlyMemory<char>>> pieces) => new(pieces);
 

@@ -42,6 +42,26 @@ public class NftTransactionTests
     public void Elements(NftVerb verb, string expected) => AssertPrints(verb, new NftElements("ip", T, "service-ips",
         [new NftElement("10.96.0.10 . tcp . 80", "goto cluster-dnat-3", "default/web:http"), new NftElement("10.96.0.11 . udp . 53", "goto cluster-dnat-1")]), expected);
 
+    [Theory]
+    [InlineData(NftVerb.Add)]
+    [InlineData(NftVerb.Delete)]
+    public void ALongElementLineIsWrittenInParts_AsTheSameText(NftVerb verb)
+    {
+        // A full sync's shared map holds ~100k elements in one line; the writer gets it a thousand or so at a time, and
+        // the joins between parts (", ") must be where a whole line has them.
+        var elements = new NftElements("ip", T, "hairpin-endpoints", [.. Enumerable.Range(0, 2500).Select(i => new NftElement($"10.128.{i / 256}.{i % 256} . 10.128.{i / 256}.{i % 256}"))]);
+        var transaction = new NftTransaction().Add(new NftTable("ip", T, "x"));
+        _ = verb == NftVerb.Add ? transaction.Add(elements) : transaction.Delete(elements);
+        var text = new System.Text.StringBuilder();
+        foreach (var piece in transaction.Input.Pieces)
+        {
+            text.Append(piece.Span);
+        }
+
+        Assert.Equal($"add table ip kube-proxy {{ comment \"x\" ; }}\n{(verb == NftVerb.Add ? "add " : "delete ")}{elements.Print(verb)}\n", text.ToString());
+        Assert.Equal(text.ToString(), transaction.ToString());
+    }
+
     [Fact]
     public void CommentsAreBoundedTo128Bytes() =>
         Assert.Equal(128 + "comment \"\"".Length, NftObject.Comment(new string('x', 300)).Length);
