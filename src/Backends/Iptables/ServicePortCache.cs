@@ -28,17 +28,16 @@ public sealed class ServicePortCache
         Rendered = 0;
     }
 
-    internal RenderedRules Get(ServicePort port, Func<ServicePort, RenderedRules> render)
-    {
-        if (!ports.TryGetValue(port, out var rules))
-        {
-            rules = render(port);
-            Rendered++;
-        }
-        next[port] = rules;
-        return rules;
-    }
+    /// <summary>The port's rules from the last render, when it is the same instance.</summary>
+    internal bool TryReuse(ServicePort port, out RenderedRules rules) => ports.TryGetValue(port, out rules!);
+
+    /// <summary>Remembers <paramref name="rules"/> as <paramref name="port"/>'s rules in this render.</summary>
+    internal void Keep(ServicePort port, RenderedRules rules) => next[port] = rules;
 
     /// <summary>Keeps only the ports of this render: a removed service's rules are not held on to.</summary>
-    internal void End() => (ports, next) = (next, ports);
+    internal void End(int rendered)
+    {
+        (ports, next) = (next, ports);
+        Rendered = rendered;
+    }
 }

@@ -36,6 +36,32 @@ public class ScaleTests
         new FakeSysctl(ipvs: false), new IptablesOptions(), NullLogger<IptablesBackend>.Instance);
 
     [Fact]
+    public void PortsRenderedOnEveryCoreGiveTheRulesOfPortsRenderedOneByOne()
+    {
+        var state = States(Enumerable.Range(0, 3000).Select(i => Service(i)))[0];
+        // Never large-cluster mode: the first renders below would have it off and the later ones on, which starts the
+        // cache over.
+        var options = new IptablesOptions { LargeClusterEndpoints = int.MaxValue };
+        // Growing by fewer ports than the parallel threshold, each render adds its new ports in line; the last
+        // render then holds every port's rules as rendered one by one.
+        var inLine = new ServicePortCache();
+        for (var count = 200; count <= 3000; count += 200)
+        {
+            IptablesRenderer.Render(state with { Services = state.Services.Take(count).ToEquatableArray() }, options, inLine);
+            Assert.Equal(200, inLine.Rendered);
+        }
+        var oneByOne = IptablesRenderer.Render(state, options, inLine);
+        Assert.Equal(0, inLine.Rendered);
+
+        var spread = new ServicePortCache();
+        var atOnce = IptablesRenderer.Render(state, options, spread);
+
+        Assert.Equal(3000, spread.Rendered);
+        Assert.Equal(oneByOne.Chains, atOnce.Chains);
+        Assert.Equal(RestorePlanner.Full(oneByOne, Xtables.KernelRules.Empty, out _).ToString(), RestorePlanner.Full(atOnce, Xtables.KernelRules.Empty, out _).ToString());
+    }
+
+    [Fact]
     public async Task OneEndpointChangedAmongTenThousandServicesWritesOnlyThatServicesChains()
     {
         var services = Enumerable.Range(0, Size).Select(i => Service(i)).ToList();
