@@ -18,7 +18,7 @@ public sealed class NetlinkSocket : IDisposable
     /// truesize, not its 36 bytes), and the buffer is capped by net.core.rmem_max (208 KiB by default), so 128 ACKs
     /// fit with room to spare (more overflow it: ENOBUFS). That still cuts a 10k-operation sync's round trips 128-fold.
     /// </summary>
-    private const int BatchMessages = 128;
+    public const int BatchMessages = 128;
 
     private const int BatchBytes = 32 * 1024;
 
@@ -112,6 +112,43 @@ public sealed class NetlinkSocket : IDisposable
                     {
                         errnos[which] = NetlinkReplies.Errno(message);
                     }
+                }
+            }
+        }
+        return errnos;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="datagram"/> as one sendto, as an nfnetlink batch must arrive (the kernel reads a batch from
+    /// one datagram only), and waits for the ACK of each of <paramref name="acked"/>. The caller keeps the datagram
+    /// within the socket's send buffer and the ACKs within its receive buffer (see <see cref="BatchMessages"/>).
+    /// </summary>
+    /// <returns>For each of <paramref name="acked"/>, in order, the errno the kernel refused it with, or 0.</returns>
+    /// <exception cref="NetlinkException">An error to a message that asked for no ACK: the batch itself was refused.</exception>
+    public int[] ExchangeDatagram(byte[] datagram, IReadOnlyList<uint> acked)
+    {
+        var errnos = new int[acked.Count];
+        var pending = new Dictionary<uint, int>(acked.Count);
+        for (var i = 0; i < acked.Count; i++)
+        {
+            pending[acked[i]] = i;
+        }
+        Send(datagram, datagram.Length);
+        while (pending.Count > 0)
+        {
+            foreach (var message in ReceiveOnce())
+            {
+                if (message.Type != NetlinkConstants.NlmsgError)
+                {
+                    continue;
+                }
+                if (pending.Remove(message.Sequence, out var which))
+                {
+                    errnos[which] = NetlinkReplies.Errno(message);
+                }
+                else if (NetlinkReplies.Errno(message) != 0)
+                {
+                    throw new NetlinkException(NetlinkReplies.Errno(message), message.Sequence);
                 }
             }
         }

@@ -20,5 +20,8 @@ public abstract record NftObject(string Family, string Table)
     /// name is written <c>'</c>; a character that ends a line becomes <c>?</c>, and the text is cut to
     /// <see cref="MaxCommentBytes"/>. Whatever a name holds, it cannot end the comment or the line.
     /// </summary>
-    public static string Comment(string text) => $"comment \"{EmbeddedText.Printable(text, MaxCommentBytes).Replace('"', '\'')}\"";
+    public static string Comment(string text) => $"comment \"{CommentText(text)}\"";
+
+    /// <summary>The text a comment holds once nft has read <see cref="Comment"/> (what the kernel stores, without the quotes).</summary>
+    public static string CommentText(string text) => EmbeddedText.Printable(text, MaxCommentBytes).Replace('"', '\'');
 }

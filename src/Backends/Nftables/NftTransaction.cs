@@ -15,6 +15,9 @@ public sealed class NftTransaction
 
     public int Count => commands.Count;
 
+    /// <summary>The commands in the order added (what nft would run, line by line).</summary>
+    public IReadOnlyList<(NftVerb Verb, NftObject Object)> Commands => commands;
+
     /// <summary>Rules added plus elements added: the size of what is written.</summary>
     public int Written => commands.Where(c => c.Verb == NftVerb.Add).Sum(c => c.Object is NftElements e ? e.Items.Count : c.Object is NftRule ? 1 : 0);
 

@@ -15,8 +15,12 @@ namespace Proxy.Backends.Nftables;
 /// over a known table rewrites it in place (keeping session affinity's memories); only when a failure left the
 /// kernel's content unknown is the table replaced.
 /// </summary>
-/// <remarks>Isolation of refused service ports and drift detection are in NftablesBackend.Faults.cs.</remarks>
-public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptions options, ILogger<NftablesBackend> logger) : IProxyBackend
+/// <remarks>
+/// Isolation of refused service ports and drift detection are in NftablesBackend.Faults.cs. With an
+/// <paramref name="elementWriter"/>, a partial sync that only adds and deletes elements skips nft (which dumps the
+/// whole table first) and goes to the kernel as one batch, just as atomic; every other transaction is nft's.
+/// </remarks>
+public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptions options, ILogger<NftablesBackend> logger, INftElementWriter? elementWriter = null) : IProxyBackend
 {
     private const string Nft = "nft";
 
@@ -46,7 +50,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         var transaction = NftPlanner.Cleanup(["ip", "ip6"]);
         try
         {
-            await ApplyAsync(transaction, partial: false, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(transaction, partial: null, cancellationToken).ConfigureAwait(false);
         }
         catch (CommandNotFoundException)
         {
@@ -75,7 +79,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
                 {
                     try
                     {
-                        await ApplyAsync(transaction, partial is not null, cancellationToken).ConfigureAwait(false);
+                        await ApplyAsync(transaction, partial is not null ? ruleset : null, cancellationToken).ConfigureAwait(false);
                     }
                     catch (ProxySyncException refusal) when (state.Services.Count > 0)
                     {
@@ -83,7 +87,7 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
                         ruleset = NftRenderer.Render(state, options);
                         transaction = NftPlanner.Full(ruleset);
                         partial = null;
-                        await ApplyAsync(transaction, partial: false, cancellationToken).ConfigureAwait(false);
+                        await ApplyAsync(transaction, partial: null, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -110,15 +114,39 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
         return new SyncResult(anyFull, servicePorts, changed, written) { Families = families.ToImmutable() };
     }
 
-    private async Task ApplyAsync(NftTransaction transaction, bool partial, CancellationToken cancellationToken)
+    /// <param name="partial">The ruleset a partial sync brings the table to; null for a full sync.</param>
+    private async Task ApplyAsync(NftTransaction transaction, NftRuleset? partial, CancellationToken cancellationToken)
     {
+        if (partial is not null && elementWriter is not null)
+        {
+            try
+            {
+                if (await elementWriter.TryApplyAsync(transaction, SetsOf(partial), cancellationToken).ConfigureAwait(false))
+                {
+                    LogAppliedElements(logger, partial.Family, transaction.Count);
+                    return;
+                }
+            }
+            catch (NftElementsRefusedException e)
+            {
+                throw new ProxySyncException(e.Message, e) { PartialSync = true };
+            }
+            LogNotElementsOnly(logger, partial.Family, transaction.Count);
+        }
         var command = Command.WriteWhole(Nft, transaction.Input, "-f", Command.StandardInputArgument);
         LogApplying(logger, transaction.Count);
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new ProxySyncException($"nft -f exited {result.ExitCode}: {result.StandardError.Trim()}") { PartialSync = partial };
+            throw new ProxySyncException($"nft -f exited {result.ExitCode}: {result.StandardError.Trim()}") { PartialSync = partial is not null };
         }
+    }
+
+    /// <summary>The sets and maps of <paramref name="ruleset"/> by name, gathered when first asked for.</summary>
+    private static Func<string, NftSet?> SetsOf(NftRuleset ruleset)
+    {
+        Dictionary<string, NftSet>? sets = null;
+        return name => (sets ??= ruleset.Definitions().OfType<NftSet>().DistinctBy(s => s.Name).ToDictionary(s => s.Name, StringComparer.Ordinal)).GetValueOrDefault(name);
     }
 
     /// <summary>Service ports that are new, gone or different since <paramref name="before"/>, by name.</summary>
@@ -130,6 +158,12 @@ public sealed partial class NftablesBackend(ICommandRunner runner, NftablesOptio
 
     [LoggerMessage(EventId = 250, Level = LogLevel.Debug, Message = "Running nft -f with {Commands} commands")]
     private static partial void LogApplying(ILogger logger, int commands);
+
+    [LoggerMessage(EventId = 255, Level = LogLevel.Debug, Message = "Applied a partial sync ({Family}) of {Commands} element commands as one nfnetlink batch, without nft")]
+    private static partial void LogAppliedElements(ILogger logger, string family, int commands);
+
+    [LoggerMessage(EventId = 256, Level = LogLevel.Debug, Message = "A partial sync ({Family}) of {Commands} commands goes through nft -f: it changes more than elements, or elements the batch writer does not lay out")]
+    private static partial void LogNotElementsOnly(ILogger logger, string family, int commands);
 
     [LoggerMessage(EventId = 251, Level = LogLevel.Debug, Message = "nft is not installed and there is nothing to program or clean up")]
     private static partial void LogNoNft(ILogger logger);
