@@ -46,7 +46,9 @@ public static partial class BackendFactory
     private static IProxyBackend Create(string mode, ProxyOptions options, ICommandRunner runner, ILoggerFactory loggerFactory, TextWriter? dryRunOutput) => mode switch
     {
         "iptables" => CreateIptables(options, runner, loggerFactory, dryRunOutput, []),
-        "nftables" => new NftablesBackend(runner, new NftablesOptions { MasqueradeBit = options.Config.Nftables.MasqueradeBit }, loggerFactory.CreateLogger<NftablesBackend>()),
+        // --dry-run prints every transaction as nft text, so element changes too go through the (printing) runner.
+        "nftables" => new NftablesBackend(runner, new NftablesOptions { MasqueradeBit = options.Config.Nftables.MasqueradeBit }, loggerFactory.CreateLogger<NftablesBackend>(),
+            dryRunOutput is null ? new NetlinkElementWriter() : null),
         "ipvs" => CreateIpvs(options, runner, loggerFactory, dryRunOutput),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unsupported proxy mode"),
     };
