@@ -62,9 +62,11 @@ public static class NftablesMessages
             .PutString(ListTable, command.Table)
             .PutString(ListSet, command.Set)
             .BeginNested(ListElements | AttributeNested);
-        foreach (var element in command.Elements)
+        for (var i = 0; i < command.Elements.Count; i++)
         {
-            writer.BeginNested(ListElement | AttributeNested)
+            // libnftnl numbers the nests 1, 2, 3...; the kernel reads them in order and ignores the number.
+            var element = command.Elements[i];
+            writer.BeginNested((ushort)((ListElement + i) | AttributeNested))
                 .BeginNested(ElementKey | AttributeNested).Put(DataValue, element.Key).EndNested();
             if (command.Add && element.Data is { } data)
             {
