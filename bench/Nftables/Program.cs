@@ -7,17 +7,19 @@ using Proxy.Backends.Nftables;
 using Proxy.Bench;
 using Proxy.Bench.Nftables;
 using Proxy.Core.Exec;
+using Proxy.Netlink;
 using Proxy.Reconciling;
 
-// Usage (root): bench/Nftables/bin/Release/net10.0/Nftables [SIZES] [--repeat N] [--changes M] [--no-upstream] [--no-full] [--ip-netns-exec]
+// Usage (root): bench/Nftables/bin/Release/net10.0/Nftables [SIZES] [--repeat N] [--changes M] [--no-upstream] [--no-full] [--ip-netns-exec] [--no-netlink]
 //   (or dotnet run --project bench/Nftables -c Release -- 1000,10000)
 // For each size: the synthetic cluster with SyntheticCluster's mix of features (plus a ServiceCIDR, so the guard rails
 // are in place), programmed in a fresh network namespace:
 //   (a) full sync end to end (reconcile + render + nft -f into an empty namespace), median of N; the hourly full resync
 //       over the table it built (which keeps affinity memories) and the periodic sync (drift check, then a partial
 //       sync with nothing changed), median of N;
-//   (b) one endpoint of one service changed, end to end (incremental reconcile + render + diff + nft -f): median and max
-//       of M changes;
+//   (b) one endpoint of one service changed, end to end (incremental reconcile + render + diff + apply): median and max
+//       of M changes; applied as the daemon does, element-only changes as one nfnetlink batch from a socket opened in
+//       the namespace (--no-netlink: through nft -f, as before 2026-12-02);
 //   (c) peak RSS of the daemon itself (--once from the same cluster as a manifest file), median of N;
 //   (d) reference: the same model in upstream kube-proxy's layout, nft -f only.
 // nft runs in the namespace through nsenter --net (the daemon starts nft directly); --ip-netns-exec: through ip netns
@@ -31,6 +33,7 @@ var upstream = !args.Contains("--no-upstream");
 var viaIpNetnsExec = args.Contains("--ip-netns-exec");
 // --no-full leaves out (a), the longest part, to measure (b) and (c) alone.
 var fullSyncs = !args.Contains("--no-full");
+var netlink = !args.Contains("--no-netlink");
 var options = SyntheticCluster.Options;
 var node = SyntheticCluster.Node;
 var nftOptions = new NftablesOptions();
@@ -101,8 +104,10 @@ foreach (var size in sizes)
         // (b) one endpoint of one service changed. As in the daemon, unchanged objects are the same instances (informer
         // caches keep them), so the incremental reconciler and the per-port render cache skip them.
         {
-            var backend = new NftablesBackend(runner, nftOptions, NullLogger<NftablesBackend>.Instance);
+            var writer = netlink ? new NetlinkElementWriter(() => NetnsNetlink.Open(ns, NetlinkProtocol.Netfilter)) : null;
+            var backend = new NftablesBackend(runner, nftOptions, NullLogger<NftablesBackend>.Instance, writer);
             var reconciler = new IncrementalReconciler();
+            var withoutNft = 0;
             await backend.SyncAsync(reconciler.Reconcile(objects, node, options).States, full: true, CancellationToken.None);
             var samples = new List<double>();
             var nftSamples = new List<double>();
@@ -115,6 +120,7 @@ foreach (var size in sizes)
                 var result = await backend.SyncAsync(reconciler.Reconcile(current, node, options).States, full: false, CancellationToken.None);
                 samples.Add(clock.Elapsed.TotalMilliseconds);
                 nftSamples.Add(runner.Milliseconds("nft"));
+                withoutNft += runner.Calls.Count == 0 ? 1 : 0;
                 if (result.Full)
                 {
                     throw new InvalidOperationException("expected a partial sync");
@@ -123,7 +129,7 @@ foreach (var size in sizes)
             BenchResults.Record("nftables", size, "one_endpoint_ms", Median(samples));
             BenchResults.Record("nftables", size, "one_endpoint_max_ms", samples.Max());
             Console.WriteLine($"{size}: (b) one endpoint changed, end to end, {changes} changes: median {Median(samples):F1} ms, max {samples.Max():F1} ms "
-                + $"(nft -f median {Median(nftSamples):F1} ms, entering the namespace with {(viaIpNetnsExec ? "ip netns exec" : "nsenter --net")}) ({BenchResults.Load()})");
+                + $"({(netlink ? $"{withoutNft} of {changes} as one netlink batch, without nft; " : "")}nft -f median {Median(nftSamples):F1} ms, entering the namespace with {(viaIpNetnsExec ? "ip netns exec" : "nsenter --net")}) ({BenchResults.Load()})");
         }
 
         // Where (b)'s time goes in this process, without nft: each step of a partial sync, medians of M changes.
