@@ -16,6 +16,9 @@ public sealed class NetlinkElementWriter(Func<NetlinkSocket>? open = null) : INf
     /// </summary>
     public const int MaxBatchBytes = 128 * 1024;
 
+    /// <summary>EMSGSIZE: a datagram larger than the socket's send buffer, refused before the kernel reads any of it.</summary>
+    private const int MessageTooLong = 90;
+
     private readonly Func<NetlinkSocket> open = open ?? (() => new NetlinkSocket(NetlinkProtocol.Netfilter));
 
     public Task<bool> TryApplyAsync(NftTransaction transaction, Func<string, NftSet?> setOf, CancellationToken cancellationToken)
@@ -36,6 +39,11 @@ public sealed class NetlinkElementWriter(Func<NetlinkSocket>? open = null) : INf
         try
         {
             errnos = socket.ExchangeDatagram(datagram, [.. parts.Select(p => p.Sequence)]);
+        }
+        catch (NetlinkException e) when (e.Errno == MessageTooLong)
+        {
+            // The send buffer is smaller than this batch (net.core.wmem_default below MaxBatchBytes): nothing was sent.
+            return Task.FromResult(false);
         }
         catch (NetlinkException e)
         {

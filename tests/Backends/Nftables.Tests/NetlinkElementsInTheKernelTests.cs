@@ -44,6 +44,8 @@ public sealed class NetlinkElementsInTheKernelTests
             ("no local endpoint left", false, (s, make) => s[20] = LocalLoadBalancer(make(20, [2, 3]))),
             ("no endpoint at all", false, (s, make) => s[12] = make(12, [])),
             ("endpoints back", true, (s, make) => s[12] = make(12, [1, 2, 3])),
+            // More elements per set than one message holds (NftablesMessages.ElementsPerMessage): split, one batch still.
+            ("80 services added at once", true, (s, make) => s.AddRange(Enumerable.Range(100, 80).Select(i => make(i, [1, 2, 3])))),
         ];
         foreach (var (what, elementOnly, change) in steps)
         {
