@@ -33,6 +33,10 @@ public sealed class TimedNetnsRunner(string ns, bool viaIpNetnsExec = false) : I
         {
             info.ArgumentList.Add(a);
         }
+        foreach (var (name, value) in command.Environment)
+        {
+            info.Environment.TryAdd(name, value); // as the daemon's runner does
+        }
         if (!OnPath(command.FileName))
         {
             throw new CommandNotFoundException(command.FileName);

@@ -50,5 +50,11 @@ public sealed record Command(string FileName, EquatableArray<string> Arguments, 
     /// </summary>
     public int? InputFileArgument { get; init; }
 
+    /// <summary>
+    /// Variables the tool should run with, each only where the proxy's own environment does not set it already (an
+    /// operator's value wins). Defaults, not configuration: a runner that cannot set them runs the tool without.
+    /// </summary>
+    public EquatableArray<(string Name, string Value)> Environment { get; init; } = EquatableArray<(string, string)>.Empty;
+
     public override string ToString() => Arguments.Count == 0 ? FileName : $"{FileName} {string.Join(' ', Arguments)}";
 }

@@ -38,6 +38,10 @@ public sealed class ProcessCommandRunner : ICommandRunner
         {
             info.ArgumentList.Add(argument);
         }
+        foreach (var (name, value) in command.Environment)
+        {
+            info.Environment.TryAdd(name, value);
+        }
 
         using var process = new Process { StartInfo = info };
         try

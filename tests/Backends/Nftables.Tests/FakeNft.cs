@@ -15,6 +15,9 @@ internal sealed class FakeNft : ICommandRunner
 
     public List<string> Payloads { get; } = [];
 
+    /// <summary>Every command run, in order.</summary>
+    public List<Command> Commands { get; } = [];
+
     /// <summary>Payloads given to <c>nft -c</c>: checked, never applied.</summary>
     public List<string> Checks { get; } = [];
 
@@ -29,6 +32,7 @@ internal sealed class FakeNft : ICommandRunner
         {
             throw new CommandNotFoundException(command.FileName);
         }
+        Commands.Add(command);
         if (command.Arguments.SequenceEqual(["list", "tables"]))
         {
             return Task.FromResult(CommandResult.Ok(string.Concat(tables.Keys.Order(StringComparer.Ordinal).Select(t => $"table {t}\n"))));

@@ -63,6 +63,18 @@ public class NftablesBackendTests
     }
 
     [Fact]
+    public async Task NftRunsWithItsHeapOnHugePages_AndChecksNeedNone()
+    {
+        await backend.SyncAsync(States(Many(3)), full: true, Ct);
+        await backend.SyncAsync(States(Many(3)), full: false, Ct);
+
+        var applies = nft.Commands.Where(c => c.Arguments.Contains("-f") && !c.Arguments.Contains("-c")).ToList();
+        Assert.NotEmpty(applies);
+        Assert.All(applies, c => Assert.Equal([("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1")], c.Environment));
+        Assert.All(nft.Commands.Where(c => c.Arguments.Contains("-c")), c => Assert.Empty(c.Environment));
+    }
+
+    [Fact]
     public async Task ANewEndpointCountBringsItsMapsAndChains_AndTheLastUserTakesThemAway()
     {
         var services = Many(100);

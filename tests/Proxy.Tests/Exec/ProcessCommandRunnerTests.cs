@@ -1,4 +1,5 @@
 using Proxy.Core.Exec;
+using Proxy.Core.Model;
 using Proxy.Exec;
 
 namespace Proxy.Tests.Exec;
@@ -49,6 +50,26 @@ public sealed class ProcessCommandRunnerTests
 
         Assert.Equal(expected, piped.StandardOutput);
         Assert.Equal(expected, filed.StandardOutput);
+    }
+
+    [Fact]
+    public async Task ACommandsEnvironmentReachesTheTool_ButNeverOverridesTheProxysOwn()
+    {
+        var name = $"KPS_TEST_{Guid.NewGuid():N}";
+        var command = Command.Read("sh", "-c", $"echo \"${name}\"") with { Environment = EquatableArray.Create((name, "from the command")) };
+
+        var plain = await new ProcessCommandRunner().RunAsync(command, Ct);
+        Environment.SetEnvironmentVariable(name, "from the operator");
+        try
+        {
+            var operators = await new ProcessCommandRunner().RunAsync(command, Ct);
+            Assert.Equal("from the operator\n", operators.StandardOutput);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+        Assert.Equal("from the command\n", plain.StandardOutput);
     }
 
     [Fact]
