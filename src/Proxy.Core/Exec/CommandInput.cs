@@ -24,6 +24,28 @@ public sealed class CommandInput : IEquatable<CommandInput>
 
     public static implicit operator CommandInput(string text) => FromText(text);
 
+    /// <summary>UTF-8 without a byte-order mark: what the tools read.</summary>
+    private static readonly System.Text.Encoding Utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>Characters buffered before a write: a payload of millions of small pieces makes few syscalls.</summary>
+    private const int BufferSize = 1 << 16;
+
+    /// <summary>
+    /// Writes the pieces as they come, UTF-8 through a buffer of its own, then closes <paramref name="stream"/> (a
+    /// tool's standard input, or its input file). Synchronous: a full sync writes millions of small pieces, and a caller
+    /// that must not block puts this on a thread of its own. Cancellation is checked between pieces.
+    /// </summary>
+    public void WriteTo(Stream stream, CancellationToken cancellationToken)
+    {
+        using var writer = new StreamWriter(stream, Utf8, BufferSize);
+        foreach (var piece in Pieces)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.Write(piece.Span);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
     /// <summary>The pieces in order; each enumeration produces them again.</summary>
     public IEnumerable<ReadOnlyMemory<char>> Pieces => pieces();
 

@@ -87,20 +87,13 @@ public sealed class ProcessCommandRunner : ICommandRunner
     }
 
     /// <summary>
-    /// Writes the input's pieces as they come, then closes the tool's input. Synchronous on a pool thread: a full sync
-    /// writes millions of small pieces, and a blocked pipe only blocks this thread. Process.StandardInput flushes at
-    /// every write (AutoFlush), which would be a syscall per piece, so the pieces go through a buffered writer of
-    /// their own. A cancellation kills the tool first, which ends a write blocked on a full pipe.
+    /// Writes the input, then closes the tool's input; on a pool thread, so that a blocked pipe only blocks that thread.
+    /// It goes to the pipe itself, not through Process.StandardInput, which flushes at every write (AutoFlush): a
+    /// syscall per piece. A cancellation kills the tool first, which ends a write blocked on a full pipe.
     /// </summary>
     private static void WriteInput(Process process, CommandInput input, CancellationToken cancellationToken)
     {
         using var killOnCancel = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
-        using var writer = new StreamWriter(process.StandardInput.BaseStream, WholeInputFile.Utf8, WholeInputFile.BufferSize);
-        foreach (var piece in input.Pieces)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            writer.Write(piece.Span);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
+        input.WriteTo(process.StandardInput.BaseStream, cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Proxy.Core.Exec;
 
 namespace Proxy.Exec;
@@ -19,12 +18,6 @@ internal sealed class WholeInputFile : IDisposable
     /// <summary>Run once per process, before its first file: see <see cref="RemoveLeftovers"/>.</summary>
     private static readonly Lazy<int> LeftoversRemoved = new(() => RemoveLeftovers(System.IO.Path.GetTempPath()));
 
-    /// <summary>UTF-8 without a byte-order mark: what the tools read.</summary>
-    internal static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-
-    /// <summary>Characters buffered before a write: a payload of millions of small pieces makes few syscalls.</summary>
-    internal const int BufferSize = 1 << 16;
-
     public static async Task<WholeInputFile> WriteAsync(CommandInput input, CancellationToken cancellationToken)
     {
         _ = LeftoversRemoved.Value;
@@ -41,19 +34,8 @@ internal sealed class WholeInputFile : IDisposable
             {
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // the payload is nobody else's to read
             }
-            // Piece by piece into a buffered writer, on a pool thread: never the whole input as one string.
-            await Task.Run(
-                () =>
-                {
-                    using var stream = new FileStream(path, options);
-                    using var writer = new StreamWriter(stream, Utf8, BufferSize);
-                    foreach (var piece in input.Pieces)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        writer.Write(piece.Span);
-                    }
-                },
-                cancellationToken).ConfigureAwait(false);
+            // Piece by piece, on a pool thread: never the whole input as one string.
+            await Task.Run(() => input.WriteTo(new FileStream(path, options), cancellationToken), cancellationToken).ConfigureAwait(false);
             return file;
         }
         catch
