@@ -9,6 +9,7 @@ using Proxy.Bench.Nftables;
 using Proxy.Core.Exec;
 using Proxy.Netlink;
 using Proxy.Reconciling;
+using Proxy.Testing.FakeApi;
 
 // Usage (root): bench/Nftables/bin/Release/net10.0/Nftables [SIZES] [--repeat N] [--changes M] [--no-upstream] [--no-full] [--ip-netns-exec] [--no-netlink]
 //   (or dotnet run --project bench/Nftables -c Release -- 1000,10000)
@@ -104,7 +105,7 @@ foreach (var size in sizes)
         // (b) one endpoint of one service changed. As in the daemon, unchanged objects are the same instances (informer
         // caches keep them), so the incremental reconciler and the per-port render cache skip them.
         {
-            var writer = netlink ? new NetlinkElementWriter(() => NetnsNetlink.Open(ns, NetlinkProtocol.Netfilter)) : null;
+            var writer = netlink ? new NetlinkElementWriter(() => NetworkNamespace.Run(ns, () => new NetlinkSocket(NetlinkProtocol.Netfilter))) : null;
             var backend = new NftablesBackend(runner, nftOptions, NullLogger<NftablesBackend>.Instance, writer);
             var reconciler = new IncrementalReconciler();
             var withoutNft = 0;
