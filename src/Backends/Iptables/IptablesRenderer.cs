@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Proxy.Core.Model;
 using static Proxy.Backends.Xtables.RuleText;
@@ -48,23 +47,8 @@ public static class IptablesRenderer
         // A first (or a mode-changing) sync renders every port: 89k chains at 10k services, a second of CPU that
         // stands between the sync and iptables-restore. Ports render independently (pure, immutable model), so those
         // are spread over the cores; a partial sync renders a few, in line.
-        if (missing.Count >= ParallelRenderAbove)
-        {
-            Parallel.ForEach(Partitioner.Create(0, missing.Count), range =>
-            {
-                for (var j = range.Item1; j < range.Item2; j++)
-                {
-                    perPort[missing[j]] = RenderPort(ports[missing[j]]);
-                }
-            });
-        }
-        else
-        {
-            foreach (var i in missing)
-            {
-                perPort[i] = RenderPort(ports[i]);
-            }
-        }
+        var spread = new ParallelOptions { MaxDegreeOfParallelism = missing.Count >= ParallelRenderAbove ? -1 : 1 };
+        Parallel.For(0, missing.Count, spread, j => perPort[missing[j]] = RenderPort(ports[missing[j]]));
         for (var i = 0; i < ports.Length; i++)
         {
             cache?.Keep(ports[i], perPort[i]!);

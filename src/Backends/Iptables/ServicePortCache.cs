@@ -25,7 +25,6 @@ public sealed class ServicePortCache
             context = (family, detector, largeCluster, countLocalhost);
         }
         next.Clear();
-        Rendered = 0;
     }
 
     /// <summary>The port's rules from the last render, when it is the same instance.</summary>
