@@ -104,16 +104,7 @@ public sealed class NetlinkSocket : IDisposable
                 index++;
             }
             Send(chunk, length);
-            while (pending.Count > 0)
-            {
-                foreach (var message in ReceiveOnce())
-                {
-                    if (message.Type == NetlinkConstants.NlmsgError && pending.Remove(message.Sequence, out var which))
-                    {
-                        errnos[which] = NetlinkReplies.Errno(message);
-                    }
-                }
-            }
+            AwaitAcks(pending, errnos, strayErrorsThrow: false);
         }
         return errnos;
     }
@@ -134,6 +125,17 @@ public sealed class NetlinkSocket : IDisposable
             pending[acked[i]] = i;
         }
         Send(datagram, datagram.Length);
+        AwaitAcks(pending, errnos, strayErrorsThrow: true);
+        return errnos;
+    }
+
+    /// <summary>
+    /// Receives until every sequence in <paramref name="pending"/> (sequence → index) has its ACK, putting each errno (0:
+    /// done) at its index in <paramref name="errnos"/>. An error to a sequence not asked about is ignored, or thrown when
+    /// <paramref name="strayErrorsThrow"/> (an nfnetlink batch's error to a message without an ACK: the batch refused).
+    /// </summary>
+    private void AwaitAcks(Dictionary<uint, int> pending, int[] errnos, bool strayErrorsThrow)
+    {
         while (pending.Count > 0)
         {
             foreach (var message in ReceiveOnce())
@@ -146,13 +148,12 @@ public sealed class NetlinkSocket : IDisposable
                 {
                     errnos[which] = NetlinkReplies.Errno(message);
                 }
-                else if (NetlinkReplies.Errno(message) != 0)
+                else if (strayErrorsThrow && NetlinkReplies.Errno(message) != 0)
                 {
                     throw new NetlinkException(NetlinkReplies.Errno(message), message.Sequence);
                 }
             }
         }
-        return errnos;
     }
 
     public void Dispose() => handle.Dispose();
