@@ -93,7 +93,7 @@ public static class NftElementEncoder
 
     private static byte[]? Fields(string text, IReadOnlyList<(NftFieldType Type, int Bound)> fields)
     {
-        var parts = text.Split(" . ");
+        var parts = text.Split(NftSetType.Separator);
         if (parts.Length != fields.Count)
         {
             return null;

@@ -10,7 +10,8 @@ namespace Proxy.Backends.Nftables;
 /// </summary>
 internal sealed record NftSetType(IReadOnlyList<(NftFieldType Type, int Bound)> Key, IReadOnlyList<(NftFieldType Type, int Bound)>? Value, bool Verdict)
 {
-    private const string Separator = " . ";
+    /// <summary>Between the fields of a concatenation, in a definition and in an element alike.</summary>
+    public const string Separator = " . ";
 
     public static NftSetType? Parse(NftSet set)
     {
