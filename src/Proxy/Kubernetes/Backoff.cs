@@ -9,7 +9,10 @@ public sealed class Backoff(TimeSpan initial, TimeSpan max, Random random)
     private readonly TimeSpan first = initial;
     private TimeSpan next = initial;
 
-    public static Backoff Default() => new(TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(30), Random.Shared);
+    /// <summary>The longest wait between two attempts: after an outage, the API server may be back this long before we notice.</summary>
+    public static readonly TimeSpan Cap = TimeSpan.FromSeconds(30);
+
+    public static Backoff Default() => new(TimeSpan.FromMilliseconds(800), Cap, Random.Shared);
 
     /// <summary>The wait before the next attempt; each call doubles the following one up to the cap.</summary>
     public TimeSpan Next()

@@ -20,6 +20,12 @@ public sealed class LiveSourceScenarios
     /// <summary>The bound from creating a Service and its EndpointSlice to traffic through the ClusterIP.</summary>
     private static readonly TimeSpan CreateDeadline = TimeScale.Of(TimeSpan.FromSeconds(2));
 
+    /// <summary>
+    /// After the outage: the informers retry with client-go's backoff, so the first attempt after the API server is
+    /// back can come up to one backoff wait (its cap at most) later; a 10 s outage already has waits of 6-15 s.
+    /// </summary>
+    private static readonly TimeSpan ReconnectDeadline = TimeScale.Of(Proxy.Kubernetes.Backoff.Cap + TimeSpan.FromSeconds(10));
+
     /// <summary>How long the daemon may take to start and make its first sync (not a figure: startup is not measured here).</summary>
     private static readonly TimeSpan StartDeadline = TimeScale.Of(TimeSpan.FromSeconds(30));
 
@@ -72,7 +78,7 @@ public sealed class LiveSourceScenarios
             // It comes back with a changed endpoint: the change is applied.
             server.Apply(Slice("10.244.1.3"));
             server.Restart();
-            await EventuallyAnsweredByAsync(topology, Deadline, "web2");
+            await EventuallyAnsweredByAsync(topology, ReconnectDeadline, "web2");
 
             // Delete: the service stops answering.
             server.Delete(ResourceKind.EndpointSlices, "default", "web-1");
