@@ -26,9 +26,9 @@ public static class CanaryChains
     /// <summary>Every canary with its rules, mangle first as upstream checks them (the mangle table stays tiny on every node).</summary>
     public static readonly ImmutableArray<ChainRules> All =
     [
-        new(TableNames.Mangle, Name, EquatableArray<string>.Empty, null),
-        new(TableNames.Nat, Name, EquatableArray.Create(Rule), null),
-        new(TableNames.Filter, Name, EquatableArray.Create(Rule), null),
+        new(TableNames.Mangle, Name, PackedRules.Empty, null),
+        new(TableNames.Nat, Name, new PackedRules([Rule]), null),
+        new(TableNames.Filter, Name, new PackedRules([Rule]), null),
     ];
 
     public static bool Is(string table, string chain) => chain == Name && All.Any(c => c.Table == table);

@@ -114,5 +114,5 @@ public static class IptablesRenderer
         return nodePorts.Addresses.Select(a => Join($"-d {Host(a)}", Comment(NodePortsComment), $"-j {ChainNames.NodePorts}"));
     }
 
-    private static ChainRules Base(string table, string chain, List<string> rules) => new(table, chain, rules.ToEquatableArray(), null);
+    private static ChainRules Base(string table, string chain, List<string> rules) => new(table, chain, new PackedRules(rules), null);
 }

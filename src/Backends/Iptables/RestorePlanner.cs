@@ -77,10 +77,7 @@ public static class RestorePlanner
     private static void Write(RestoreTransaction transaction, ChainRules chain, HashSet<string> owners)
     {
         transaction.Declare(chain.Table, chain.Chain);
-        foreach (var rule in chain.Rules)
-        {
-            transaction.Append(chain.Table, chain.Chain, rule);
-        }
+        transaction.Append(chain.Table, chain.Chain, chain.Rules);
         if (chain.Owner is not null)
         {
             owners.Add(chain.Owner);

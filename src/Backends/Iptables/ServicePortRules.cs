@@ -217,5 +217,5 @@ internal sealed class ServicePortRules(ServicePort port, IpFamily family, LocalT
 
     private static string Probability(int n) => (1.0 / n).ToString("F10", System.Globalization.CultureInfo.InvariantCulture);
 
-    private ChainRules Chain(string chain, IEnumerable<string> rules) => new(BaseChains.Nat, chain, rules.ToEquatableArray(), name);
+    private ChainRules Chain(string chain, IEnumerable<string> rules) => new(BaseChains.Nat, chain, new PackedRules(rules), name);
 }

@@ -58,12 +58,15 @@ public sealed class KernelRules
         {
             return false;
         }
-        for (var i = 0; i < actual.Count; i++)
+        // In step, never by index: packed rules (PackedRules) find a rule by index by scanning the ones before it.
+        var i = 0;
+        foreach (var rule in expected)
         {
-            if (!string.Equals(actual[i], expected[i], StringComparison.Ordinal) && !SameWithProbability(actual[i], expected[i]))
+            if (!string.Equals(actual[i], rule, StringComparison.Ordinal) && !SameWithProbability(actual[i], rule))
             {
                 return false;
             }
+            i++;
         }
         return true;
     }

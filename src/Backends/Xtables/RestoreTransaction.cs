@@ -1,3 +1,4 @@
+using System.Buffers;
 using Proxy.Core.Exec;
 
 namespace Proxy.Backends.Xtables;
@@ -31,7 +32,10 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// <summary>Declares a user chain: creates it, or flushes it if it exists (that is how a chain is rewritten).</summary>
     public void Declare(string table, string chain) => Table(table).Declare(chain);
 
-    public void Append(string table, string chain, string rule) => Table(table).Declare(chain, declared: false).Rules.Add(rule);
+    public void Append(string table, string chain, string rule) => Append(table, chain, new PackedRules([rule]));
+
+    /// <summary>Appends <paramref name="rules"/> to <paramref name="chain"/>: the instance is kept, never copied.</summary>
+    public void Append(string table, string chain, PackedRules rules) => Table(table).Declare(chain, declared: false).Add(rules);
 
     /// <summary>Inserts at the top of <paramref name="chain"/> (used for jumps from built-in chains).</summary>
     public void InsertFirst(string table, string chain, string rule) => Table(table).Inserts.Add($"-I {chain} 1 {rule}");
@@ -51,7 +55,7 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// 10k services the text is ~28M characters, which joined would be a second copy of every rule at the sync's peak.
     /// The transaction must not change until the command has run.
     /// </summary>
-    public CommandInput Input(int stageAbove = int.MaxValue) => CommandInput.FromPieces(() => Pieces(stageAbove).Select(piece => piece.AsMemory()));
+    public CommandInput Input(int stageAbove = int.MaxValue) => CommandInput.FromPieces(() => Pieces(stageAbove));
 
     /// <summary>
     /// The payload, with each table that declares more than <paramref name="stageAbove"/> chains applied in stages: one
@@ -65,8 +69,32 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// </summary>
     public string ToString(int stageAbove) => Input(stageAbove).Text;
 
-    /// <summary>The payload's text in order, in pieces (so that it is concatenated only once).</summary>
-    private IEnumerable<string> Pieces(int stageAbove)
+    /// <summary>Characters gathered before a piece is handed on: few, large writes, and one buffer for the whole payload.</summary>
+    private const int PieceSize = 1 << 15;
+
+    /// <summary>
+    /// The payload's text in order, in pieces of about <see cref="PieceSize"/> characters, each written over the last
+    /// in one buffer (<see cref="CommandInput.FromPieces"/> allows that): no string per line or per chain is made.
+    /// </summary>
+    private IEnumerable<ReadOnlyMemory<char>> Pieces(int stageAbove)
+    {
+        var buffer = new ArrayBufferWriter<char>(PieceSize * 2);
+        foreach (var _ in Write(stageAbove, buffer))
+        {
+            if (buffer.WrittenCount >= PieceSize)
+            {
+                yield return buffer.WrittenMemory;
+                buffer.ResetWrittenCount();
+            }
+        }
+        if (buffer.WrittenCount > 0)
+        {
+            yield return buffer.WrittenMemory;
+        }
+    }
+
+    /// <summary>Writes the payload into <paramref name="into"/>, pausing after each line or chain for the caller to pass it on.</summary>
+    private IEnumerable<bool> Write(int stageAbove, ArrayBufferWriter<char> into)
     {
         foreach (var section in sections.Values.Where(s => !s.IsEmpty))
         {
@@ -77,28 +105,78 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
                 final = last;
                 foreach (var stage in stages.SelectMany(s => s.Chunk(stageAbove)))
                 {
-                    foreach (var piece in Declarations(stage).Concat(stage.SelectMany(Rules)).Prepend($"*{section.Name}\n").Append("COMMIT\n"))
+                    Line(into, "*", section.Name);
+                    foreach (var chain in stage)
                     {
-                        yield return piece;
+                        Declaration(into, chain);
+                        yield return true;
                     }
+                    foreach (var chain in stage)
+                    {
+                        foreach (var _ in Rules(into, chain))
+                        {
+                            yield return true;
+                        }
+                    }
+                    Line(into, "COMMIT");
+                    yield return true;
                 }
             }
-            var lines = Declarations(final.Where(c => c.Declared))
-                .Concat(section.RuleDeletes.Concat(section.Inserts).SelectMany(Line))
-                .Concat(final.SelectMany(Rules))
-                .Concat(section.ChainDeletes.SelectMany(Line));
-            foreach (var piece in lines.Prepend($"*{section.Name}\n").Append("COMMIT\n"))
+            Line(into, "*", section.Name);
+            foreach (var chain in final.Where(c => c.Declared))
             {
-                yield return piece;
+                Declaration(into, chain);
+                yield return true;
             }
+            foreach (var line in section.RuleDeletes.Concat(section.Inserts))
+            {
+                Line(into, line);
+                yield return true;
+            }
+            foreach (var chain in final)
+            {
+                foreach (var _ in Rules(into, chain))
+                {
+                    yield return true;
+                }
+            }
+            foreach (var line in section.ChainDeletes)
+            {
+                Line(into, line);
+                yield return true;
+            }
+            Line(into, "COMMIT");
+            yield return true;
         }
     }
 
-    private static IEnumerable<string> Declarations(IEnumerable<ChainWrite> chains) => chains.SelectMany(c => (string[])[":", c.Name, " - [0:0]\n"]);
+    private static void Line(ArrayBufferWriter<char> into, string text, string? more = null)
+    {
+        into.Write(text);
+        into.Write(more);
+        into.Write("\n");
+    }
 
-    private static IEnumerable<string> Rules(ChainWrite chain) => chain.Rules.SelectMany(r => (string[])["-A ", chain.Name, " ", r, "\n"]);
+    private static void Declaration(ArrayBufferWriter<char> into, ChainWrite chain)
+    {
+        into.Write(":");
+        into.Write(chain.Name);
+        into.Write(" - [0:0]\n");
+    }
 
-    private static IEnumerable<string> Line(string line) => [line, "\n"];
+    /// <summary>Writes <paramref name="chain"/>'s rules, pausing whenever a piece's worth is written.</summary>
+    private static IEnumerable<bool> Rules(ArrayBufferWriter<char> into, ChainWrite chain)
+    {
+        foreach (var part in chain.Parts)
+        {
+            var from = 0;
+            while ((from = part.WriteAppends(chain.Name, into, from, PieceSize)) >= 0)
+            {
+                yield return true;
+            }
+        }
+        yield return true;
+    }
 
     /// <summary>
     /// Splits a table's chains between stages and the last COMMIT. The last COMMIT gets the shared chains (every chain
@@ -113,7 +191,7 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     private (List<List<ChainWrite>> Stages, List<ChainWrite> Last) Stages(Section section)
     {
         var byName = section.Chains.Where(c => c.Declared).ToDictionary(c => c.Name, StringComparer.Ordinal);
-        var targets = byName.Values.ToDictionary(c => c.Name, c => c.Rules.Select(JumpTarget).OfType<string>().Where(byName.ContainsKey).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var targets = byName.Values.ToDictionary(c => c.Name, c => c.Parts.SelectMany(rules => rules).Select(JumpTarget).OfType<string>().Where(byName.ContainsKey).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         var reachedFromServices = targets.Where(t => perService(t.Key)).SelectMany(t => t.Value).ToHashSet(StringComparer.Ordinal);
         var final = section.Chains.Where(c => !c.Declared || (!perService(c.Name) && !reachedFromServices.Contains(c.Name))).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var line in section.RuleDeletes.Concat(section.Inserts).Concat(section.ChainDeletes))
@@ -190,8 +268,29 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
 
         public bool Declared { get; set; } = declared;
 
-        /// <summary>Rule texts after <c>-A CHAIN </c>: the renderer's own strings, never copied.</summary>
-        public List<string> Rules { get; } = [];
+        private PackedRules? only;
+
+        /// <summary>More than one part (a chain appended to more than once): rare, so the common case holds no list.</summary>
+        private List<PackedRules>? several;
+
+        /// <summary>The rules appended, in order: the renderer's own instances, never copied.</summary>
+        public IEnumerable<PackedRules> Parts => several ?? (only is null ? [] : [only]);
+
+        public int RuleCount { get; private set; }
+
+        public void Add(PackedRules rules)
+        {
+            if (only is null && several is null)
+            {
+                only = rules;
+            }
+            else
+            {
+                several ??= [only!];
+                several.Add(rules);
+            }
+            RuleCount += rules.Count;
+        }
     }
 
     private sealed class Section(string name)
@@ -211,7 +310,7 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
 
         public List<string> ChainDeletes { get; } = [];
 
-        public int RuleCount => Chains.Sum(c => c.Rules.Count);
+        public int RuleCount => Chains.Sum(c => c.RuleCount);
 
         public bool IsEmpty => Chains.Count == 0 && RuleDeletes.Count == 0 && Inserts.Count == 0;
 
