@@ -89,13 +89,11 @@ public sealed class PackedRules : IReadOnlyList<string>, IEquatable<PackedRules>
 
     public IEnumerator<string> GetEnumerator()
     {
-        // A copy of the reference: the lines are read one by one between the caller's steps.
-        var all = text;
         var start = 0;
-        while (start < all.Length)
+        while (start < text.Length)
         {
-            var end = Array.IndexOf(all, (byte)'\n', start);
-            yield return Encoding.UTF8.GetString(all, start, end - start);
+            var end = Array.IndexOf(text, (byte)'\n', start);
+            yield return Encoding.UTF8.GetString(text, start, end - start);
             start = end + 1;
         }
     }
