@@ -14,8 +14,8 @@ using Proxy.Reconciling;
 //   --no-daemon: leave out (c), the daemon's own run (the longest part at 30k);
 //   --pairs N: only (a) against (d), N times each, alternating (full sync, then the bare restore of its payload, each in a
 //   fresh namespace): the target is their ratio, and one restore of 89k chains varies by a quarter from run to run.
-// Or: payload SIZE FILE [--comments] — writes the first full sync's IPv4 payload, to study it by hand (--comments: as
-// below the large-cluster threshold); partial SIZE — the pure part of a one-endpoint change, no kernel; manifests SIZE DIR —
+// Or: payload SIZE FILE [--comments] [--as-written] — writes the first full sync's IPv4 payload as legacy gets it, to
+// study it by hand (--comments: as below the large-cluster threshold; --as-written: chains in render order); partial SIZE — the pure part of a one-endpoint change, no kernel; manifests SIZE DIR —
 // writes DIR/cluster.yaml, the manifest file (c) runs the daemon on, to measure the daemon by hand.
 // Each size × backend runs in fresh network namespaces it creates and deletes; figures go to stdout and to
 // bench/results/scale.tsv (what bench/Plot draws).
@@ -24,7 +24,9 @@ if (args is ["payload", var n, var file, ..])
     // --comments: every rule commented, as below upstream's large-cluster threshold (to measure what that mode saves).
     var state = Reconciler.Reconcile(SyntheticCluster.Objects(int.Parse(n, CultureInfo.InvariantCulture), 0), SyntheticCluster.Node, SyntheticCluster.Options).IPv4;
     var renderOptions = args.Contains("--comments") ? new IptablesOptions { LargeClusterEndpoints = int.MaxValue } : new IptablesOptions();
-    File.WriteAllText(file, RestorePlanner.Full(IptablesRenderer.Render(state, renderOptions), KernelRules.Empty, out _).ToString());
+    // As the backend sends it to iptables-legacy-restore (--as-written: chains declared in render order, as to iptables-nft).
+    var transaction = RestorePlanner.Full(IptablesRenderer.Render(state, renderOptions), KernelRules.Empty, out _);
+    File.WriteAllText(file, transaction.Input(reverseNameOrder: !args.Contains("--as-written")).Text);
     return 0;
 }
 if (args is ["manifests", var services, var directory])
@@ -92,7 +94,10 @@ foreach (var size in sizes)
     var renderMs = clock.Elapsed.TotalMilliseconds;
     clock.Restart();
     var transaction = RestorePlanner.Full(rules, KernelRules.Empty, out _);
+    // Each backend's payload as the backend sends it: legacy's chains in reverse name order, nf_tables' staged (and, for
+    // reference, in one COMMIT as written).
     var payload = transaction.ToString();
+    var legacyPayload = transaction.Input(reverseNameOrder: true).Text;
     var staged = transaction.ToString(IptablesBackend.NftStageChains);
     var planMs = clock.Elapsed.TotalMilliseconds;
     var lines = payload.Split('\n');
@@ -109,7 +114,7 @@ foreach (var size in sizes)
             var series = $"iptables {name}";
             if (pairs > 0)
             {
-                await PairsAsync(size, variant, objects, variant == IptablesVariant.Nft ? staged : payload);
+                await PairsAsync(size, variant, objects, variant == IptablesVariant.Nft ? staged : legacyPayload);
                 continue;
             }
             await InNamespaceAsync(async runner =>
@@ -203,7 +208,7 @@ foreach (var size in sizes)
 
             // (d) reference: the bare restore of the same payload into an empty namespace (what upstream's layout costs the tool
             // alone); on nf_tables, also of the staged payload the backend sends there.
-            var payloads = variant == IptablesVariant.Nft ? [("one COMMIT", payload), ("staged", staged)] : new[] { ("one COMMIT", payload) };
+            var payloads = variant == IptablesVariant.Nft ? [("one COMMIT", payload), ("staged", staged)] : new[] { ("one COMMIT", legacyPayload) };
             foreach (var (shape, text) in payloads)
             {
                 await InNamespaceAsync(async runner =>

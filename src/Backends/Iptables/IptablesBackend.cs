@@ -128,11 +128,12 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                 }
                 if (!transaction.IsEmpty)
                 {
-                    var staged = runner is IptablesWrapper wrapper && (await wrapper.SelectAsync(cancellationToken).ConfigureAwait(false)).Variant == IptablesVariant.Nft;
-                    var stageAbove = staged ? NftStageChains : int.MaxValue;
+                    var variant = runner is IptablesWrapper wrapper ? (await wrapper.SelectAsync(cancellationToken).ConfigureAwait(false)).Variant : (IptablesVariant?)null;
+                    // nf_tables gets big payloads in stages; legacy gets its chains declared in the order libiptc places fastest.
+                    var shape = new RestoreShape(variant == IptablesVariant.Nft ? NftStageChains : int.MaxValue, ReverseNameOrder: variant == IptablesVariant.Legacy);
                     try
                     {
-                        await RestoreAsync(tools, transaction, partial: !familyFull, stageAbove, cancellationToken).ConfigureAwait(false);
+                        await RestoreAsync(tools, transaction, partial: !familyFull, shape, cancellationToken).ConfigureAwait(false);
                     }
                     catch (ProxySyncException refusal) when (state.Services.Count > 0)
                     {
@@ -146,7 +147,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
                         // What the failed restore left (nothing, or a staged payload's unreachable leaves) is read again.
                         transaction = RestorePlanner.Full(rulesNow, await tools.ReadAsync(runner, cancellationToken, BaseChains.Tables).ConfigureAwait(false), out changedHere);
                         familyFull = anyFull = true;
-                        await RestoreAsync(tools, transaction, partial: false, stageAbove, cancellationToken).ConfigureAwait(false);
+                        await RestoreAsync(tools, transaction, partial: false, shape, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -260,7 +261,10 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
         }
     }
 
-    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, int stageAbove, CancellationToken cancellationToken)
+    /// <summary>How a payload is laid out for the iptables backend in use (<see cref="RestoreTransaction.Input"/>).</summary>
+    private readonly record struct RestoreShape(int StageAbove, bool ReverseNameOrder);
+
+    private async Task RestoreAsync(IptablesTools tools, RestoreTransaction transaction, bool partial, RestoreShape shape, CancellationToken cancellationToken)
     {
         LogRestoring(logger, tools.Restore, transaction.ChainsWritten, transaction.RulesWritten);
         if (transaction.RulesWritten > CollectBeforeRestoreAbove)
@@ -270,7 +274,7 @@ public sealed partial class IptablesBackend(ICommandRunner runner, ISysctl sysct
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             LogCollected(logger, collecting.Elapsed.TotalMilliseconds, GC.GetTotalMemory(forceFullCollection: false) >> 20);
         }
-        await tools.RestoreAsync(runner, transaction, partial, cancellationToken, stageAbove).ConfigureAwait(false);
+        await tools.RestoreAsync(runner, transaction, partial, cancellationToken, shape.StageAbove, shape.ReverseNameOrder).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Running {Command}: {Chains} chains, {Rules} rules")]

@@ -98,14 +98,15 @@ public sealed record IptablesTools(string Save, string Restore, string Iptables)
     /// Applies <paramref name="transaction"/> in one call (nothing when it is empty); a refusal throws. With
     /// <paramref name="stageAbove"/>, a table that declares more chains is committed in stages (see
     /// <see cref="RestoreTransaction.ToString(int)"/>): a refusal then leaves the stages before it applied.
+    /// <paramref name="reverseNameOrder"/> is <see cref="RestoreTransaction.Input"/>'s, for iptables-legacy-restore.
     /// </summary>
-    public async Task RestoreAsync(ICommandRunner runner, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken, int stageAbove = int.MaxValue)
+    public async Task RestoreAsync(ICommandRunner runner, RestoreTransaction transaction, bool partial, CancellationToken cancellationToken, int stageAbove = int.MaxValue, bool reverseNameOrder = false)
     {
         if (transaction.IsEmpty)
         {
             return;
         }
-        var command = RestoreCommand(transaction.Input(stageAbove));
+        var command = RestoreCommand(transaction.Input(stageAbove, reverseNameOrder));
         var result = await runner.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {

@@ -55,7 +55,17 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// 10k services the text is ~28M characters, which joined would be a second copy of every rule at the sync's peak.
     /// The transaction must not change until the command has run.
     /// </summary>
-    public CommandInput Input(int stageAbove = int.MaxValue) => CommandInput.FromPieces(() => Pieces(stageAbove));
+    /// <param name="reverseNameOrder">
+    /// Declare the unstaged chains in descending ordinal name order, for iptables-legacy-restore: only its speed depends
+    /// on it. libiptc keeps a table's user chains in one name-sorted linked list, indexed every 40 chains and re-indexed
+    /// only after 355 new ones, and places a new chain by walking its bucket. Declared in descending order, each new
+    /// chain is the smallest so far and goes to the head without a walk, and the list's order is the order its nodes
+    /// were allocated in, so every later walk (each rule looks up its chain and its jump target) reads memory in
+    /// sequence. At 10k services (89k chains) the bare restore drops from 5.2–8.5 s to 4.3–6.9 s (docs/performance.md).
+    /// Never for iptables-nft: iptables-nft-save 1.8.9 sorts chains with a first-element-pivot quicksort that recurses
+    /// as deep as the longest run of chains created in either name order, and overflows its stack at 90k.
+    /// </param>
+    public CommandInput Input(int stageAbove = int.MaxValue, bool reverseNameOrder = false) => CommandInput.FromPieces(() => Pieces(stageAbove, reverseNameOrder));
 
     /// <summary>
     /// The payload, with each table that declares more than <paramref name="stageAbove"/> chains applied in stages: one
@@ -76,10 +86,10 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// The payload's text in order, in pieces of about <see cref="PieceSize"/> characters, each written over the last
     /// in one buffer (<see cref="CommandInput.FromPieces"/> allows that): no string per line or per chain is made.
     /// </summary>
-    private IEnumerable<ReadOnlyMemory<char>> Pieces(int stageAbove)
+    private IEnumerable<ReadOnlyMemory<char>> Pieces(int stageAbove, bool reverseNameOrder)
     {
         var buffer = new ArrayBufferWriter<char>(PieceSize * 2);
-        foreach (var _ in Write(stageAbove, buffer))
+        foreach (var _ in Write(stageAbove, reverseNameOrder, buffer))
         {
             if (buffer.WrittenCount >= PieceSize)
             {
@@ -94,7 +104,7 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     }
 
     /// <summary>Writes the payload into <paramref name="into"/>, pausing after each line or chain for the caller to pass it on.</summary>
-    private IEnumerable<bool> Write(int stageAbove, ArrayBufferWriter<char> into)
+    private IEnumerable<bool> Write(int stageAbove, bool reverseNameOrder, ArrayBufferWriter<char> into)
     {
         foreach (var section in sections.Values.Where(s => !s.IsEmpty))
         {
@@ -123,7 +133,8 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
                 }
             }
             Line(into, "*", section.Name);
-            foreach (var chain in final.Where(c => c.Declared))
+            var declared = final.Where(c => c.Declared);
+            foreach (var chain in reverseNameOrder ? declared.OrderByDescending(c => c.Name, StringComparer.Ordinal) : declared)
             {
                 Declaration(into, chain);
                 yield return true;

@@ -35,4 +35,34 @@ public class GoldensInTheKernelTests
             Assert.Contains($":{chain} ", kernel);
         }
     }
+    /// <summary>
+    /// On legacy the backend declares chains in reverse name order (libiptc places them fastest so): the real
+    /// iptables-legacy-restore ends with exactly the tables that the render order gives, for every golden scenario.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RenderGoldenTests.Scenarios), MemberType = typeof(RenderGoldenTests))]
+    public void OnLegacyChainsInReverseNameOrderEndAsTheRenderOrder(string scenario)
+    {
+        var transaction = RenderGoldenTests.FullSync(scenario);
+        var v6 = File.ReadAllText(GoldenFiles.Output("testdata", "render", scenario, "model.json")).Contains("\"IPv6\"", StringComparison.Ordinal);
+        var (restore, save) = v6 ? ("ip6tables-legacy-restore", "ip6tables-legacy-save") : ("iptables-legacy-restore", "iptables-legacy-save");
+        var existing = Path.Combine(GoldenFiles.Output("testdata", "render", scenario), "existing.iptables-save");
+        var reordered = transaction.Input(reverseNameOrder: true).Text;
+        Assert.True(transaction.ChainsWritten < 2 || reordered != transaction.ToString(), $"{scenario}: the order did not change");
+
+        string Applied(string payload)
+        {
+            using var ns = KernelNamespace.Create(restore, save);
+            if (File.Exists(existing))
+            {
+                var seeded = ns.Exec(restore, File.ReadAllText(existing));
+                Assert.True(seeded.ExitCode == 0, $"seeding {scenario}: {seeded.Error}");
+            }
+            var applied = ns.Exec(restore, payload, "--noflush");
+            Assert.True(applied.ExitCode == 0, $"{restore} refused {scenario}: {applied.Error}");
+            return string.Join('\n', ns.Exec(save, null).Output.Split('\n').Where(l => !l.StartsWith('#')));
+        }
+
+        Assert.Equal(Applied(transaction.ToString()), Applied(reordered));
+    }
 }

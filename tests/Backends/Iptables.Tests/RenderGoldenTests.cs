@@ -16,6 +16,14 @@ public class RenderGoldenTests
     [MemberData(nameof(Scenarios))]
     public void FullSyncPayloadMatchesTheGoldenFile(string scenario)
     {
+        var actual = FullSync(scenario).ToString();
+
+        GoldenFiles.Check("Proxy.Backends.Iptables.Tests.csproj", actual, "testdata", "render", scenario, "expected.iptables-restore");
+    }
+
+    /// <summary>The scenario's full-sync transaction, against what its kernel holds.</summary>
+    public static Xtables.RestoreTransaction FullSync(string scenario)
+    {
         var state = ModelFile.Load(GoldenFiles.Output("testdata", "render", scenario, "model.json"));
         var existing = GoldenFiles.Output("testdata", "render", scenario, "existing.iptables-save");
         var kernel = File.Exists(existing) ? KernelRules.Parse(File.ReadAllText(existing)) : KernelRules.Empty;
@@ -25,8 +33,6 @@ public class RenderGoldenTests
             ? System.Text.Json.JsonSerializer.Deserialize<IptablesOptions>(File.ReadAllText(optionsFile), new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!
             : new IptablesOptions();
 
-        var actual = RestorePlanner.Full(IptablesRenderer.Render(state, options), kernel, out _).ToString();
-
-        GoldenFiles.Check("Proxy.Backends.Iptables.Tests.csproj", actual, "testdata", "render", scenario, "expected.iptables-restore");
+        return RestorePlanner.Full(IptablesRenderer.Render(state, options), kernel, out _);
     }
 }

@@ -126,4 +126,28 @@ public class ScaleTests
         Assert.Contains("-I PREROUTING 1 ", last);
         Assert.DoesNotContain(sections[..^1], s => s.Contains("KUBE-SERVICES", StringComparison.Ordinal));
     }
+    [Fact]
+    public async Task OnTheLegacyBackendAFullSyncDeclaresChainsInReverseNameOrder_EndingAsTheRenderOrderWould()
+    {
+        var services = Enumerable.Range(0, 500).Select(i => Service(i)).ToList();
+        var asWritten = new FakeIptables();
+        await new IptablesBackend(asWritten, new FakeSysctl(ipvs: false), new IptablesOptions(), NullLogger<IptablesBackend>.Instance)
+            .SyncAsync(States(services), full: true, Ct);
+
+        await Backend(IptablesVariant.Legacy).SyncAsync(States(services), full: true, Ct);
+
+        // Only the declarations move: the same chains hold the same rules, and the rules come in the render's order.
+        foreach (var table in (string[])["filter", "nat"])
+        {
+            Assert.Equal(asWritten.Chains(table).Order(StringComparer.Ordinal), kernel.Chains(table).Order(StringComparer.Ordinal));
+            Assert.All(asWritten.Chains(table), c => Assert.Equal(asWritten.Rules(table, c), kernel.Rules(table, c)));
+        }
+        string[] Lines(string payload, string prefix) => [.. payload.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))];
+        var tables = kernel.Payloads[0].Split("COMMIT\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["*filter", "*nat", "*mangle"], tables.Select(t => t.Split('\n')[0]));
+        Assert.All(tables, t => Assert.Equal(Lines(t, ":").Order(StringComparer.Ordinal).Reverse(), Lines(t, ":")));
+        Assert.True(Lines(tables[1], ":").Length > 2000, $"{Lines(tables[1], ":").Length} chains");
+        Assert.NotEqual(Lines(asWritten.Payloads[0], ":"), Lines(kernel.Payloads[0], ":"));
+        Assert.Equal(Lines(asWritten.Payloads[0], "-"), Lines(kernel.Payloads[0], "-"));
+    }
 }
