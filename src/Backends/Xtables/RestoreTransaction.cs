@@ -61,7 +61,7 @@ public sealed class RestoreTransaction(Func<string, bool>? isPerServiceChain = n
     /// only after 355 new ones, and places a new chain by walking its bucket. Declared in descending order, each new
     /// chain is the smallest so far and goes to the head without a walk, and the list's order is the order its nodes
     /// were allocated in, so every later walk (each rule looks up its chain and its jump target) reads memory in
-    /// sequence. At 10k services (89k chains) the bare restore drops from 5.2–8.5 s to 4.3–6.9 s (docs/performance.md).
+    /// sequence. At 10k services (89k chains) the bare restore drops from 5.0–8.5 s to 3.8–6.9 s (docs/performance.md).
     /// Never for iptables-nft: iptables-nft-save 1.8.9 sorts chains with a first-element-pivot quicksort that recurses
     /// as deep as the longest run of chains created in either name order, and overflows its stack at 90k.
     /// </param>

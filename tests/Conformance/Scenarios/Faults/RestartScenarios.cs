@@ -31,16 +31,23 @@ public sealed class RestartScenarios
                 "the node port answering", RunningProxy.StartDeadline);
 
             await using var load = new SteadyLoad(ConnectionsPerSecond, (topology.Pod("client"), "10.96.0.10", 80), (topology.Client, Topology.NodeIP, 30080));
+            // When each stop and start happened (UTC, as the proxy's log lines), to set a lost connection beside them.
+            var timeline = new List<string>();
+            void Mark(string what) => timeline.Add($"{DateTime.UtcNow.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)} {what}");
             for (var restart = 0; restart < 5; restart++)
             {
+                Mark(restart % 2 == 0 ? "SIGTERM" : "SIGKILL");
                 await (restart % 2 == 0 ? proxy.TerminateAsync() : proxy.KillAsync());
                 proxy.Dispose();
+                Mark("stopped, starting");
                 proxy = await RunningProxy.StartAsync(topology, mode, manifests.Directory);
+                Mark("started");
             }
             await load.StopAsync();
 
-            Assert.True(load.Results.Count > 200, load.Describe());
-            Assert.True(load.Results.All(r => r.Result.Outcome == ProbeOutcome.Answered), load.Describe());
+            var described = $"{load.Describe()}; restarts: {string.Join(", ", timeline)}";
+            Assert.True(load.Results.Count > 200, described);
+            Assert.True(load.Results.All(r => r.Result.Outcome == ProbeOutcome.Answered), described);
             TestContext.Current.TestOutputHelper?.WriteLine(load.Describe());
         }
         finally

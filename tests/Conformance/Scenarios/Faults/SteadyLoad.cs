@@ -9,14 +9,14 @@ namespace Proxy.Conformance.Tests.Scenarios.Faults;
 /// </summary>
 internal sealed class SteadyLoad : IAsyncDisposable
 {
-    private readonly ConcurrentBag<(string Target, ProbeResult Result)> results = [];
+    private readonly ConcurrentBag<(string Target, ProbeResult Result, DateTime Started)> results = [];
     private readonly ConcurrentBag<Task> running = [];
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
     public SteadyLoad(int perSecond, params (string From, string Ip, int Port)[] targets) => loop = RunAsync(perSecond, targets);
 
-    public IReadOnlyCollection<(string Target, ProbeResult Result)> Results => results;
+    public IReadOnlyCollection<(string Target, ProbeResult Result, DateTime Started)> Results => results;
 
     /// <summary>Stops opening connections and waits for the open ones to end.</summary>
     public async Task StopAsync()
@@ -26,8 +26,12 @@ internal sealed class SteadyLoad : IAsyncDisposable
         await Task.WhenAll(running);
     }
 
+    /// <summary>
+    /// Counts per target and outcome; for a failure, the first one and when each began (UTC, as the proxy's log lines),
+    /// so a lost connection can be set beside the restart that lost it.
+    /// </summary>
     public string Describe() => string.Join("; ", results.GroupBy(r => $"{r.Target} {r.Result.Outcome}").OrderBy(g => g.Key, StringComparer.Ordinal)
-        .Select(g => $"{g.Count()}× {g.Key}{(g.First().Result.Outcome == ProbeOutcome.Answered ? "" : $" (first: {g.First().Result})")}"));
+        .Select(g => $"{g.Count()}× {g.Key}{(g.First().Result.Outcome == ProbeOutcome.Answered ? "" : $" (first: {g.First().Result}; began at {string.Join(", ", g.Select(r => r.Started).Order().Take(10).Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))})")}"));
 
     public async ValueTask DisposeAsync()
     {
@@ -47,7 +51,11 @@ internal sealed class SteadyLoad : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(stop.Token))
             {
                 var (from, ip, port) = targets[n++ % targets.Length];
-                running.Add(Task.Run(async () => results.Add(($"{ip}:{port}", await Topology.ProbeAsync(from, ip, port)))));
+                running.Add(Task.Run(async () =>
+                {
+                    var started = DateTime.UtcNow;
+                    results.Add(($"{ip}:{port}", await Topology.ProbeAsync(from, ip, port), started));
+                }));
             }
         }
         catch (OperationCanceledException)
