@@ -13,17 +13,9 @@ public class GoldensInTheKernelTests
     [MemberData(nameof(RenderGoldenTests.Scenarios), MemberType = typeof(RenderGoldenTests))]
     public void TheRealToolAcceptsTheGoldenPayload(string scenario)
     {
-        var folder = GoldenFiles.Output("testdata", "render", scenario);
-        var payload = File.ReadAllText(Path.Combine(folder, "expected.iptables-restore"));
-        var v6 = File.ReadAllText(Path.Combine(folder, "model.json")).Contains("\"IPv6\"", StringComparison.Ordinal);
-        var (restore, save) = v6 ? ("ip6tables-restore", "ip6tables-save") : ("iptables-restore", "iptables-save");
-        using var ns = KernelNamespace.Create(restore, save);
-        var existing = Path.Combine(folder, "existing.iptables-save");
-        if (File.Exists(existing))
-        {
-            var seeded = ns.Exec(restore, File.ReadAllText(existing));
-            Assert.True(seeded.ExitCode == 0, $"seeding {scenario}: {seeded.Error}");
-        }
+        var payload = File.ReadAllText(GoldenFiles.Output("testdata", "render", scenario, "expected.iptables-restore"));
+        var (restore, save) = Tools(scenario, "");
+        using var ns = Seeded(scenario, restore, save);
 
         var applied = ns.Exec(restore, payload, "--noflush");
 
@@ -35,6 +27,7 @@ public class GoldensInTheKernelTests
             Assert.Contains($":{chain} ", kernel);
         }
     }
+
     /// <summary>
     /// On legacy the backend declares chains in reverse name order (libiptc places them fastest so): the real
     /// iptables-legacy-restore ends with exactly the tables that the render order gives, for every golden scenario.
@@ -44,25 +37,41 @@ public class GoldensInTheKernelTests
     public void OnLegacyChainsInReverseNameOrderEndAsTheRenderOrder(string scenario)
     {
         var transaction = RenderGoldenTests.FullSync(scenario);
-        var v6 = File.ReadAllText(GoldenFiles.Output("testdata", "render", scenario, "model.json")).Contains("\"IPv6\"", StringComparison.Ordinal);
-        var (restore, save) = v6 ? ("ip6tables-legacy-restore", "ip6tables-legacy-save") : ("iptables-legacy-restore", "iptables-legacy-save");
-        var existing = Path.Combine(GoldenFiles.Output("testdata", "render", scenario), "existing.iptables-save");
+        var (restore, save) = Tools(scenario, "-legacy");
         var reordered = transaction.Input(reverseNameOrder: true).Text;
         Assert.True(transaction.ChainsWritten < 2 || reordered != transaction.ToString(), $"{scenario}: the order did not change");
 
         string Applied(string payload)
         {
-            using var ns = KernelNamespace.Create(restore, save);
-            if (File.Exists(existing))
-            {
-                var seeded = ns.Exec(restore, File.ReadAllText(existing));
-                Assert.True(seeded.ExitCode == 0, $"seeding {scenario}: {seeded.Error}");
-            }
+            using var ns = Seeded(scenario, restore, save);
             var applied = ns.Exec(restore, payload, "--noflush");
             Assert.True(applied.ExitCode == 0, $"{restore} refused {scenario}: {applied.Error}");
             return string.Join('\n', ns.Exec(save, null).Output.Split('\n').Where(l => !l.StartsWith('#')));
         }
 
         Assert.Equal(Applied(transaction.ToString()), Applied(reordered));
+    }
+
+    /// <summary>The scenario's family's restore and save tools: <paramref name="backend"/> is "" (the default) or "-legacy".</summary>
+    private static (string Restore, string Save) Tools(string scenario, string backend) =>
+        File.ReadAllText(GoldenFiles.Output("testdata", "render", scenario, "model.json")).Contains("\"IPv6\"", StringComparison.Ordinal)
+            ? ($"ip6tables{backend}-restore", $"ip6tables{backend}-save")
+            : ($"iptables{backend}-restore", $"iptables{backend}-save");
+
+    /// <summary>A fresh namespace holding the scenario's existing.iptables-save, when it has one.</summary>
+    private static KernelNamespace Seeded(string scenario, string restore, string save)
+    {
+        var ns = KernelNamespace.Create(restore, save);
+        var existing = GoldenFiles.Output("testdata", "render", scenario, "existing.iptables-save");
+        if (File.Exists(existing))
+        {
+            var seeded = ns.Exec(restore, File.ReadAllText(existing));
+            if (seeded.ExitCode != 0)
+            {
+                ns.Dispose();
+                Assert.Fail($"seeding {scenario}: {seeded.Error}");
+            }
+        }
+        return ns;
     }
 }

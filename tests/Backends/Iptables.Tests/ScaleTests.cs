@@ -104,19 +104,9 @@ public class ScaleTests
     [Fact]
     public async Task OnTheNftBackendALargeFullSyncCommitsLeavesFirstAndDispatchLast_EndingAsOneCommitWould()
     {
-        var services = Enumerable.Range(0, 500).Select(i => Service(i)).ToList();
-        var single = new FakeIptables();
-        await new IptablesBackend(single, new FakeSysctl(ipvs: false), new IptablesOptions(), NullLogger<IptablesBackend>.Instance)
-            .SyncAsync(States(services), full: true, Ct);
-
         // The fake refuses a jump to a KUBE- chain that does not exist yet: every stage must find its targets.
-        await Backend(IptablesVariant.Nft).SyncAsync(States(services), full: true, Ct);
+        await SyncedAsWithoutVariantAsync(IptablesVariant.Nft);
 
-        foreach (var table in (string[])["filter", "nat"])
-        {
-            Assert.Equal(single.Chains(table).Order(StringComparer.Ordinal), kernel.Chains(table).Order(StringComparer.Ordinal));
-            Assert.All(single.Chains(table), c => Assert.Equal(single.Rules(table, c), kernel.Rules(table, c)));
-        }
         var sections = kernel.Payloads[0].Split("COMMIT\n", StringSplitOptions.RemoveEmptyEntries).Where(s => s.StartsWith("*nat", StringComparison.Ordinal)).ToArray();
         Assert.True(sections.Length > 2000 / IptablesBackend.NftStageChains, $"{sections.Length} COMMITs");
         Assert.All(sections[..^1], s => Assert.True(s.Split('\n').Count(l => l.StartsWith(':')) <= IptablesBackend.NftStageChains));
@@ -126,22 +116,13 @@ public class ScaleTests
         Assert.Contains("-I PREROUTING 1 ", last);
         Assert.DoesNotContain(sections[..^1], s => s.Contains("KUBE-SERVICES", StringComparison.Ordinal));
     }
+
     [Fact]
     public async Task OnTheLegacyBackendAFullSyncDeclaresChainsInReverseNameOrder_EndingAsTheRenderOrderWould()
     {
-        var services = Enumerable.Range(0, 500).Select(i => Service(i)).ToList();
-        var asWritten = new FakeIptables();
-        await new IptablesBackend(asWritten, new FakeSysctl(ipvs: false), new IptablesOptions(), NullLogger<IptablesBackend>.Instance)
-            .SyncAsync(States(services), full: true, Ct);
-
-        await Backend(IptablesVariant.Legacy).SyncAsync(States(services), full: true, Ct);
-
         // Only the declarations move: the same chains hold the same rules, and the rules come in the render's order.
-        foreach (var table in (string[])["filter", "nat"])
-        {
-            Assert.Equal(asWritten.Chains(table).Order(StringComparer.Ordinal), kernel.Chains(table).Order(StringComparer.Ordinal));
-            Assert.All(asWritten.Chains(table), c => Assert.Equal(asWritten.Rules(table, c), kernel.Rules(table, c)));
-        }
+        var asWritten = await SyncedAsWithoutVariantAsync(IptablesVariant.Legacy);
+
         string[] Lines(string payload, string prefix) => [.. payload.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))];
         var tables = kernel.Payloads[0].Split("COMMIT\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["*filter", "*nat", "*mangle"], tables.Select(t => t.Split('\n')[0]));
@@ -149,5 +130,27 @@ public class ScaleTests
         Assert.True(Lines(tables[1], ":").Length > 2000, $"{Lines(tables[1], ":").Length} chains");
         Assert.NotEqual(Lines(asWritten.Payloads[0], ":"), Lines(kernel.Payloads[0], ":"));
         Assert.Equal(Lines(asWritten.Payloads[0], "-"), Lines(kernel.Payloads[0], "-"));
+    }
+
+    /// <summary>
+    /// A full sync of 500 services through <paramref name="variant"/>'s wrapper into <see cref="kernel"/>, which must end
+    /// with the same chains holding the same rules as the same sync without a wrapper (payload as written, one COMMIT):
+    /// that sync's fake is returned, to compare payloads.
+    /// </summary>
+    private async Task<FakeIptables> SyncedAsWithoutVariantAsync(IptablesVariant variant)
+    {
+        var services = Enumerable.Range(0, 500).Select(i => Service(i)).ToList();
+        var asWritten = new FakeIptables();
+        await new IptablesBackend(asWritten, new FakeSysctl(ipvs: false), new IptablesOptions(), NullLogger<IptablesBackend>.Instance)
+            .SyncAsync(States(services), full: true, Ct);
+
+        await Backend(variant).SyncAsync(States(services), full: true, Ct);
+
+        foreach (var table in (string[])["filter", "nat"])
+        {
+            Assert.Equal(asWritten.Chains(table).Order(StringComparer.Ordinal), kernel.Chains(table).Order(StringComparer.Ordinal));
+            Assert.All(asWritten.Chains(table), c => Assert.Equal(asWritten.Rules(table, c), kernel.Rules(table, c)));
+        }
+        return asWritten;
     }
 }

@@ -33,7 +33,7 @@ public sealed class RestartScenarios
             await using var load = new SteadyLoad(ConnectionsPerSecond, (topology.Pod("client"), "10.96.0.10", 80), (topology.Client, Topology.NodeIP, 30080));
             // When each stop and start happened (UTC, as the proxy's log lines), to set a lost connection beside them.
             var timeline = new List<string>();
-            void Mark(string what) => timeline.Add($"{DateTime.UtcNow.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)} {what}");
+            void Mark(string what) => timeline.Add($"{SteadyLoad.Clock(DateTime.UtcNow)} {what}");
             for (var restart = 0; restart < 5; restart++)
             {
                 Mark(restart % 2 == 0 ? "SIGTERM" : "SIGKILL");

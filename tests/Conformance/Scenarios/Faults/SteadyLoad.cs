@@ -31,7 +31,10 @@ internal sealed class SteadyLoad : IAsyncDisposable
     /// so a lost connection can be set beside the restart that lost it.
     /// </summary>
     public string Describe() => string.Join("; ", results.GroupBy(r => $"{r.Target} {r.Result.Outcome}").OrderBy(g => g.Key, StringComparer.Ordinal)
-        .Select(g => $"{g.Count()}× {g.Key}{(g.First().Result.Outcome == ProbeOutcome.Answered ? "" : $" (first: {g.First().Result}; began at {string.Join(", ", g.Select(r => r.Started).Order().Take(10).Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))})")}"));
+        .Select(g => $"{g.Count()}× {g.Key}{(g.First().Result.Outcome == ProbeOutcome.Answered ? "" : $" (first: {g.First().Result}; began at {string.Join(", ", g.Select(r => r.Started).Order().Take(10).Select(Clock))})")}"));
+
+    /// <summary>A UTC time as the proxy's log lines print it, to set the two side by side.</summary>
+    public static string Clock(DateTime utc) => utc.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {
